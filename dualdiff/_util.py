@@ -1,0 +1,124 @@
+"""Small helpers shared by the ops and both engines (shapes of tracers and arrays)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .core import Tracer
+
+
+def shape_of(x: Any) -> tuple[int, ...]:
+    """``np.shape`` that also reads tracers (their primal's shape) and floats."""
+    return tuple(getattr(x, "shape", ()))
+
+
+def ndim_of(x: Any) -> int:
+    return int(getattr(x, "ndim", 0))
+
+
+def primal_of(x: Any) -> Any:
+    """The innermost primal value under any number of tracers."""
+    while isinstance(x, Tracer):
+        x = x.primal  # type: ignore[attr-defined]
+    return x
+
+
+def as_float(x: Any) -> Any:
+    """Promote a number or array to floating point (ints and bools to float64)."""
+    if isinstance(x, Tracer):
+        return x
+    if type(x) is float:
+        return x
+    if isinstance(x, (bool, int, np.integer, np.bool_)):
+        return float(x)
+    if isinstance(x, np.floating):
+        return x
+    if isinstance(x, (complex, np.complexfloating)):
+        return x
+    arr = np.asarray(x)
+    if arr.dtype.kind in "biu":
+        return arr.astype(np.float64)
+    if arr.dtype.kind not in "fc":
+        raise TypeError(
+            f"dualdiff differentiates numbers and numeric arrays, got {type(x).__name__}"
+            f" (dtype {arr.dtype}); convert it with np.asarray(x, dtype=float)"
+        )
+    return arr
+
+
+def unary(math_fn: Callable[[float], float], np_fn: Callable[..., Any]) -> Callable[[Any], Any]:
+    """A primal that keeps Python floats as floats (``math``) and sends arrays to NumPy.
+
+    ``math`` raises where NumPy returns nan or inf; then the NumPy value is used,
+    so both paths follow NumPy's semantics.
+    """
+
+    def primal(x: Any) -> Any:
+        if type(x) is float:
+            try:
+                return math_fn(x)
+            except (ValueError, OverflowError):
+                return float(np_fn(x))
+        return np_fn(x)
+
+    primal.__name__ = np_fn.__name__
+    return primal
+
+
+def binary(py_op: Callable[[Any, Any], Any], np_fn: Callable[..., Any]) -> Callable[..., Any]:
+    """A two-input primal: Python arithmetic on Python numbers, NumPy otherwise."""
+
+    def primal(x: Any, y: Any) -> Any:
+        tx, ty = type(x), type(y)
+        if (tx is float or tx is int) and (ty is float or ty is int):
+            try:
+                return py_op(x, y)
+            except (ArithmeticError, ValueError):
+                return float(np_fn(float(x), float(y)))
+        return np_fn(x, y)
+
+    primal.__name__ = np_fn.__name__
+    return primal
+
+
+def mask(cond: Any, like: Any) -> Any:
+    """A 0/1 float mask from a boolean condition, in ``like``'s float dtype.
+
+    Masks are constants: they select a piece of a piecewise function, whose
+    derivative is taken within the piece.
+    """
+    if isinstance(cond, (bool, np.bool_)):
+        return 1.0 if cond else 0.0
+    dtype = getattr(primal_of(like), "dtype", None)
+    if dtype is None or dtype.kind != "f":
+        dtype = np.float64
+    return np.asarray(cond).astype(dtype)
+
+
+def zeros_like_shape(shape: tuple[int, ...], like: Any) -> Any:
+    """Zeros of ``shape`` in ``like``'s float dtype (a Python float for shape ())."""
+    dtype = getattr(primal_of(like), "dtype", None)
+    if not shape and dtype is None:
+        return 0.0
+    if dtype is None or dtype.kind not in "fc":
+        dtype = np.float64
+    return np.zeros(shape, dtype=dtype)
+
+
+def normalize_axes(axis: Any, ndim: int) -> tuple[int, ...]:
+    """Reduction axes as a sorted tuple of *negative* ints (stable under leading batch axes)."""
+    if axis is None:
+        return tuple(range(-ndim, 0))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for a in axes:
+        a = int(a)
+        if not -ndim <= a < ndim:
+            raise ValueError(f"axis {a} is out of bounds for an array of dimension {ndim}")
+        out.append(a - ndim if a >= 0 else a)
+    if len(set(out)) != len(out):
+        raise ValueError(f"repeated axis in {axis!r}")
+    return tuple(sorted(out))

@@ -1,0 +1,311 @@
+"""The op registry, tracer dispatch (``bind``) and nesting levels.
+
+Every derivative rule in dualdiff lives in one table, ``REGISTRY``. A record
+(:class:`Rule`) holds an op's primal implementation, one JVP rule and one VJP
+rule per positional input. Forward mode (:mod:`dualdiff.forward`) and reverse
+mode (:mod:`dualdiff.reverse`) are two interpreters of that table.
+
+Rule signatures (``t`` input tangent, ``g`` output cotangent, ``ans`` primal
+output, ``args`` the primal inputs, ``params`` the static keyword parameters)::
+
+    jvp_i(t, ans, *args, **params) -> contribution of input i to the output tangent
+    vjp_i(g, ans, *args, **params) -> cotangent for input i
+
+A JVP rule may receive a tangent with extra *leading* batch axes (several
+directions at once); structural rules handle them, elementwise rules get them
+aligned by the engine. A VJP rule may return a cotangent with the output's
+(broadcast) shape: the reverse engine sums it back to the input's shape.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "REGISTRY",
+    "PerInput",
+    "Rule",
+    "Tracer",
+    "bind",
+    "defop",
+    "elementwise",
+    "register_elementwise",
+    "register_op",
+]
+
+JvpRule = Callable[..., Any]
+VjpRule = Callable[..., Any]
+
+
+@dataclass(slots=True, eq=False)
+class Rule:
+    """One registry record: an op's primal and both derivative rules.
+
+    ``derivs`` is kept for elementwise ops (the partial derivatives the rules
+    were derived from) so that tools can print and check them; ``batched``
+    says whether the JVP rules accept tangents with leading batch axes. A
+    *variadic* op (``concatenate``, ``stack``) takes any number of inputs: its
+    ``jvp``/``vjp`` are :class:`PerInput` sequences, and ``joint_jvp``, when
+    set, computes the whole output tangent at once from the list of input
+    tangents (``None`` for constants).
+    """
+
+    name: str
+    primal: Callable[..., Any]
+    jvp: tuple[JvpRule | None, ...]
+    vjp: tuple[VjpRule | None, ...]
+    kind: str = "structural"
+    derivs: tuple[Any, ...] | None = None
+    batched: bool = True
+    doc: str = ""
+    variadic: bool = False
+    joint_jvp: Callable[..., Any] | None = None
+
+    @property
+    def nargs(self) -> int:
+        return -1 if self.variadic else len(self.jvp)
+
+    def __repr__(self) -> str:
+        return f"<dualdiff op {self.name}: {self.kind}, {self.nargs} input(s)>"
+
+
+REGISTRY: dict[str, Rule] = {}
+
+
+class PerInput:
+    """The rules of a variadic op: ``fn(i, ...)`` serves as the rule of input ``i``."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.fn = fn
+
+    def __getitem__(self, i: int) -> Callable[..., Any]:
+        fn = self.fn
+        return lambda *args, **params: fn(i, *args, **params)
+
+    def __len__(self) -> int:
+        return 1
+
+
+class Tracer:
+    """Base of :class:`~dualdiff.Dual` and :class:`~dualdiff.Var`.
+
+    A tracer carries a primal value and a nesting *level*; :func:`bind` gives an
+    op to the tracer of the highest level among its arguments, which treats
+    tracers of lower levels as constants. The operators are defined once here
+    (see :mod:`dualdiff.ops.operators`).
+    """
+
+    __slots__ = ()
+    _level: int
+
+    def _process(self, rule: Rule, args: Sequence[Any], params: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+
+def _describe(x: Any) -> str:
+    if isinstance(x, Tracer):
+        return f"{type(x).__name__}{_shape_text(x)}"
+    if isinstance(x, np.ndarray):
+        return f"ndarray{_shape_text(x)}"
+    return type(x).__name__
+
+
+def _shape_text(x: Any) -> str:
+    shape = getattr(x, "shape", ())
+    dtype = getattr(x, "dtype", None)
+    return f"(shape={tuple(shape)}, dtype={dtype})" if dtype is not None else "(scalar)"
+
+
+def call_primal(rule: Rule, args: Sequence[Any], params: dict[str, Any]) -> Any:
+    """Run ``rule.primal`` on untraced values, naming the op if NumPy refuses."""
+    try:
+        return rule.primal(*args, **params)
+    except (ValueError, TypeError, IndexError) as err:
+        kinds = ", ".join(_describe(a) for a in args)
+        extra = f" with {params}" if params else ""
+        raise type(err)(f"dualdiff op '{rule.name}' failed on ({kinds}){extra}: {err}") from err
+
+
+def bind(rule: Rule, args: Sequence[Any], params: dict[str, Any]) -> Any:
+    """Apply ``rule`` to ``args``: the highest-level tracer handles it."""
+    top = None
+    for a in args:
+        if isinstance(a, Tracer) and (top is None or a._level > top._level):
+            top = a
+    if top is None:
+        return call_primal(rule, args, params)
+    return top._process(rule, args, params)
+
+
+# --- nesting levels --------------------------------------------------------
+
+_LEVEL: contextvars.ContextVar[int] = contextvars.ContextVar("dualdiff_level", default=0)
+
+
+@contextlib.contextmanager
+def new_level() -> Iterator[int]:
+    """Enter a fresh nesting level (one transform or tape); always restored."""
+    level = _LEVEL.get() + 1
+    token = _LEVEL.set(level)
+    try:
+        yield level
+    finally:
+        _LEVEL.reset(token)
+
+
+def current_level() -> int:
+    """The innermost active nesting level (0 outside every transform and tape)."""
+    return _LEVEL.get()
+
+
+# --- declaring ops ---------------------------------------------------------
+
+
+def _check_name(name: str) -> None:
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"an op name must be a non-empty string, got {name!r}")
+    if name in REGISTRY:
+        raise ValueError(
+            f"an op named '{name}' is already registered; pick another name "
+            "(registry entries are never replaced, so existing code keeps its rules)"
+        )
+
+
+def _as_rules(rules: Any, what: str, name: str) -> tuple[Any, ...]:
+    if callable(rules) or rules is None:
+        rules = (rules,)
+    rules = tuple(rules)
+    for i, r in enumerate(rules):
+        if r is not None and not callable(r):
+            raise TypeError(f"{what} rule {i} of op '{name}' must be callable or None, got {r!r}")
+    return rules
+
+
+def defop(
+    name: str,
+    primal: Callable[..., Any],
+    *,
+    jvp: Any,
+    vjp: Any,
+    kind: str = "structural",
+    batched: bool = True,
+    doc: str = "",
+    derivs: tuple[Any, ...] | None = None,
+    joint_jvp: Callable[..., Any] | None = None,
+) -> Callable[..., Any]:
+    """Register an op with explicit JVP and VJP rules and return it as a function."""
+    _check_name(name)
+    if isinstance(jvp, PerInput) and isinstance(vjp, PerInput):
+        rule = Rule(name, primal, jvp, vjp, kind=kind, doc=doc, variadic=True, joint_jvp=joint_jvp)  # type: ignore[arg-type]
+        REGISTRY[name] = rule
+        return make_op(rule)
+    jvps, vjps = _as_rules(jvp, "jvp", name), _as_rules(vjp, "vjp", name)
+    if len(jvps) != len(vjps):
+        raise ValueError(
+            f"op '{name}' has {len(jvps)} JVP rule(s) but {len(vjps)} VJP rule(s); "
+            "give one of each per positional input (None for no derivative)"
+        )
+    rule = Rule(name, primal, jvps, vjps, kind=kind, derivs=derivs, batched=batched, doc=doc)
+    REGISTRY[name] = rule
+    return make_op(rule)
+
+
+def make_op(rule: Rule) -> Callable[..., Any]:
+    """The public function for ``rule``: positional arrays, keyword parameters."""
+    nargs = rule.nargs
+
+    def op(*args: Any, **params: Any) -> Any:
+        if len(args) != nargs and nargs >= 0:
+            raise TypeError(
+                f"dualdiff op '{rule.name}' takes {nargs} positional input(s), got {len(args)}"
+            )
+        return bind(rule, args, params)
+
+    op.__name__ = op.__qualname__ = rule.name
+    op.__doc__ = rule.doc or f"The ``{rule.name}`` op (see ``dualdiff.REGISTRY``)."
+    op.rule = rule  # type: ignore[attr-defined]
+    return op
+
+
+def _deriv_rules(deriv: Any) -> tuple[JvpRule | None, VjpRule | None]:
+    """JVP and VJP rules from one partial derivative ``deriv(ans, *args)``.
+
+    ``deriv`` may be a callable, ``None`` (no derivative), or the constants 1
+    and -1, which skip the multiplication.
+    """
+    if deriv is None:
+        return None, None
+    if deriv == 1 and not callable(deriv):
+        return (lambda t, ans, *args: t), (lambda g, ans, *args: g)
+    if deriv == -1 and not callable(deriv):
+        return (lambda t, ans, *args: -t), (lambda g, ans, *args: -g)
+    if not callable(deriv):
+        raise TypeError(f"a partial derivative must be callable, None, 1 or -1, got {deriv!r}")
+    return (lambda t, ans, *args: t * deriv(ans, *args)), (
+        lambda g, ans, *args: g * deriv(ans, *args)
+    )
+
+
+def elementwise(
+    name: str, primal: Callable[..., Any], *, derivs: Any, doc: str = ""
+) -> Callable[..., Any]:
+    """Register an elementwise op from its partial derivatives, one per input.
+
+    Each partial is ``(ans, *args) -> d out / d input`` (elementwise, may
+    broadcast); the JVP ``t * d`` and VJP ``g * d`` are derived from it.
+    """
+    derivs = tuple(derivs) if isinstance(derivs, (tuple, list)) else (derivs,)
+    pairs = [_deriv_rules(d) for d in derivs]
+    return defop(
+        name,
+        primal,
+        jvp=tuple(p[0] for p in pairs),
+        vjp=tuple(p[1] for p in pairs),
+        kind="elementwise",
+        derivs=derivs,
+        doc=doc,
+    )
+
+
+def register_op(
+    name: str,
+    primal: Callable[..., Any],
+    *,
+    jvp: Any,
+    vjp: Any,
+    batched: bool = False,
+    doc: str = "",
+) -> Callable[..., Any]:
+    """Register a user-defined op and return it as a callable usable in both modes.
+
+    ``jvp`` and ``vjp`` hold one rule per positional input (a single callable
+    for a one-input op); ``None`` marks an input with no derivative::
+
+        jvp_i(t, ans, *args) -> contribution to the output tangent
+        vjp_i(g, ans, *args) -> cotangent for input i
+
+    Write the rules with dualdiff ops (``dd.cos``, ``dd.multiply`` ...) to make
+    them differentiable again. Set ``batched=True`` only if every JVP rule
+    accepts tangents with extra leading batch axes; otherwise dualdiff feeds
+    batched tangents (``jacfwd``) one direction at a time.
+    """
+    return defop(name, primal, jvp=jvp, vjp=vjp, kind="custom", batched=batched, doc=doc)
+
+
+def register_elementwise(
+    name: str, primal: Callable[..., Any], *, derivs: Any, doc: str = ""
+) -> Callable[..., Any]:
+    """Register a user-defined elementwise op from its partial derivatives.
+
+    ``derivs`` holds one ``(ans, *args) -> d out / d input`` per input (a single
+    callable for a one-input op); both rules are derived from it.
+    """
+    return elementwise(name, primal, derivs=derivs, doc=doc)

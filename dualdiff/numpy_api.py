@@ -1,0 +1,144 @@
+"""NumPy's dispatch protocols for traced values.
+
+``np.sin(x)``, ``np.dot(A, x)``, ``ndarray * x`` on a ``Dual`` or ``Var`` arrive
+here (``__array_ufunc__`` / ``__array_function__``) and are sent to the
+registry. A NumPy function with no rule raises a ``TypeError`` that names it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from . import ops
+from ._util import primal_of, shape_of
+from .core import REGISTRY, make_op
+
+# ufuncs with a derivative rule
+_UFUNCS: dict[Any, Callable[..., Any]] = {
+    np.add: ops.add,
+    np.subtract: ops.subtract,
+    np.multiply: ops.multiply,
+    np.divide: ops.divide,
+    np.negative: ops.negative,
+    np.positive: lambda x: x,
+    np.power: ops.power,
+    np.float_power: ops.power,
+    np.square: ops.square,
+    np.sqrt: ops.sqrt,
+    np.reciprocal: ops.reciprocal,
+    np.absolute: ops.abs,
+    np.fabs: ops.abs,
+    np.sign: ops.sign,
+    np.exp: ops.exp,
+    np.expm1: ops.expm1,
+    np.log: ops.log,
+    np.log1p: ops.log1p,
+    np.sin: ops.sin,
+    np.cos: ops.cos,
+    np.tan: ops.tan,
+    np.arcsin: ops.arcsin,
+    np.arccos: ops.arccos,
+    np.arctan: ops.arctan,
+    np.arctan2: ops.arctan2,
+    np.sinh: ops.sinh,
+    np.cosh: ops.cosh,
+    np.tanh: ops.tanh,
+    np.maximum: ops.maximum,
+    np.minimum: ops.minimum,
+    np.fmax: ops.maximum,
+    np.fmin: ops.minimum,
+    np.matmul: ops.matmul,
+}
+
+# ufuncs that only read primals (comparisons and tests): plain boolean results
+_ON_PRIMALS = {
+    np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
+    np.isfinite, np.isnan, np.isinf, np.signbit, np.logical_and, np.logical_or,
+    np.logical_not, np.floor, np.ceil, np.round, np.rint, np.trunc,
+}  # fmt: skip
+
+
+def _reduction(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def call(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+        return fn(a, axis=axis, keepdims=keepdims)
+
+    return call
+
+
+_FUNCTIONS: dict[Any, Callable[..., Any]] = {
+    np.sum: _reduction(ops.sum),
+    np.mean: _reduction(ops.mean),
+    np.prod: _reduction(ops.prod),
+    np.max: _reduction(ops.max),
+    np.amax: _reduction(ops.max),
+    np.min: _reduction(ops.min),
+    np.amin: _reduction(ops.min),
+    np.dot: ops.dot,
+    np.where: ops.where,
+    np.clip: ops.clip,
+    np.transpose: ops.transpose,
+    np.reshape: ops.reshape,
+    np.expand_dims: ops.expand_dims,
+    np.squeeze: ops.squeeze,
+    np.broadcast_to: ops.broadcast_to,
+    np.concatenate: ops.concatenate,
+    np.stack: ops.stack,
+    np.moveaxis: ops.moveaxis,
+    np.swapaxes: ops.swapaxes,
+    np.ravel: lambda a: ops.reshape(a, (-1,)),
+    np.shape: shape_of,
+    np.ndim: lambda a: len(shape_of(a)),
+    np.size: lambda a: int(np.prod(shape_of(a))),
+    np.result_type: lambda *a: np.result_type(*(primal_of(x) for x in a)),
+}
+
+
+def _user_op(func: Any) -> Callable[..., Any] | None:
+    """A user-registered op whose primal *is* this NumPy callable, if there is one."""
+    for rule in REGISTRY.values():
+        if rule.primal is func and rule.kind == "custom":
+            return make_op(rule)
+    return None
+
+
+def _no_rule(what: str) -> TypeError:
+    return TypeError(
+        f"dualdiff has no derivative rule for {what}. Use a dualdiff op, or register one "
+        f"with dd.register_op(name, primal, jvp=..., vjp=...) (see docs/custom-ops.md)"
+    )
+
+
+def apply_ufunc(ufunc: Any, method: str, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """Handle ``ufunc(*inputs, **kwargs)`` where an input is a Dual or Var."""
+    if method != "__call__":
+        raise _no_rule(f"np.{ufunc.__name__}.{method}")
+    if ufunc in _ON_PRIMALS and not kwargs:
+        return ufunc(*(primal_of(x) for x in inputs))
+    if kwargs:
+        raise TypeError(
+            f"np.{ufunc.__name__} on a dualdiff value does not support the keyword(s) "
+            f"{sorted(kwargs)}: out= would write into an array and drop the derivative"
+        )
+    fn = _UFUNCS.get(ufunc) or _user_op(ufunc)
+    if fn is None:
+        raise _no_rule(f"np.{ufunc.__name__}")
+    return fn(*inputs)
+
+
+def apply_function(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """Handle a NumPy function called on a Dual or Var."""
+    fn = _FUNCTIONS.get(func) or _user_op(func)
+    if fn is None:
+        raise _no_rule(f"np.{getattr(func, '__name__', func)}")
+    try:
+        return fn(*args, **kwargs)
+    except TypeError as err:
+        if "argument" not in str(err):
+            raise
+        raise TypeError(
+            f"np.{func.__name__} on a dualdiff value supports only its array arguments and "
+            f"axis/keepdims-style parameters: {err}"
+        ) from err

@@ -1,0 +1,339 @@
+"""Shape ops: reshape, transpose, expand_dims, squeeze, broadcast_to, concatenate,
+stack, indexing (``x[...]``) and its transpose, ``scatter_add``.
+
+All are linear, so each JVP applies the op itself to the tangent. A tangent may
+carry leading batch axes: ``nb = t.ndim - x.ndim`` of them, which each rule
+leaves in front.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._util import ndim_of, primal_of, shape_of
+from ..core import PerInput, defop
+
+
+def _nb(t: Any, x: Any) -> int:
+    """How many leading batch axes the tangent ``t`` of ``x`` carries."""
+    return ndim_of(t) - ndim_of(x)
+
+
+def _batch(t: Any, x: Any) -> tuple[int, ...]:
+    return shape_of(t)[: _nb(t, x)]
+
+
+# --- reshaping ------------------------------------------------------------------
+
+
+def _reshaping_op(name: str, primal: Any, doc: str) -> Any:
+    """An op that only rearranges elements: the tangent and cotangent are reshaped."""
+    return defop(
+        name,
+        primal,
+        jvp=lambda t, ans, x, **p: reshape(t, _batch(t, x) + shape_of(ans)),
+        vjp=lambda g, ans, x, **p: reshape(g, shape_of(x)),
+        doc=doc,
+    )
+
+
+_reshape = _reshaping_op(
+    "reshape", lambda x, *, shape: np.reshape(x, shape), "x with a new shape (same elements)."
+)
+_expand_dims = _reshaping_op(
+    "expand_dims",
+    lambda x, *, axis: np.expand_dims(x, axis),
+    "x with new axes of length 1 inserted at ``axis``.",
+)
+_squeeze = _reshaping_op(
+    "squeeze", lambda x, *, axis: np.squeeze(x, axis), "x with length-1 axes removed."
+)
+
+
+def reshape(x: Any, shape: Any) -> Any:
+    """``np.reshape``: the same elements in a new shape (one entry may be -1)."""
+    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+    if shape == shape_of(x):
+        return x
+    return _reshape(x, shape=shape)
+
+
+def expand_dims(x: Any, axis: Any) -> Any:
+    """``np.expand_dims``: insert length-1 axes at ``axis`` (an int or tuple)."""
+    axis = (int(axis),) if isinstance(axis, (int, np.integer)) else tuple(int(a) for a in axis)
+    return _expand_dims(x, axis=axis)
+
+
+def squeeze(x: Any, axis: Any = None) -> Any:
+    """``np.squeeze``: remove length-1 axes (all of them, or those in ``axis``)."""
+    if axis is not None:
+        axis = (int(axis),) if isinstance(axis, (int, np.integer)) else tuple(int(a) for a in axis)
+    return _squeeze(x, axis=axis)
+
+
+def _transpose_jvp(t: Any, ans: Any, x: Any, *, axes: tuple[int, ...]) -> Any:
+    nb = _nb(t, x)
+    return _transpose(t, axes=tuple(range(nb)) + tuple(a + nb for a in axes))
+
+
+_transpose = defop(
+    "transpose",
+    lambda x, *, axes: np.transpose(x, axes),
+    jvp=_transpose_jvp,
+    vjp=lambda g, ans, x, *, axes: _transpose(g, axes=tuple(int(i) for i in np.argsort(axes))),
+    doc="x with its axes permuted (reversed by default).",
+)
+
+
+def transpose(x: Any, axes: Any = None) -> Any:
+    """``np.transpose``: permute the axes (reverse them when ``axes`` is None)."""
+    nd = ndim_of(x)
+    if axes is None:
+        axes = tuple(range(nd))[::-1]
+    axes = tuple(int(a) % nd if nd else int(a) for a in axes)
+    if sorted(axes) != list(range(nd)):
+        raise ValueError(f"transpose: axes {axes} are not a permutation of {nd} axes")
+    return _transpose(x, axes=axes)
+
+
+def moveaxis(x: Any, source: int, destination: int) -> Any:
+    """``np.moveaxis`` for one axis, as a transpose."""
+    nd = ndim_of(x)
+    order = [i for i in range(nd) if i != source % nd]
+    order.insert(destination % nd, source % nd)
+    return transpose(x, order)
+
+
+def swapaxes(x: Any, axis1: int, axis2: int) -> Any:
+    """``np.swapaxes``, as a transpose."""
+    nd = ndim_of(x)
+    order = list(range(nd))
+    order[axis1 % nd], order[axis2 % nd] = order[axis2 % nd], order[axis1 % nd]
+    return transpose(x, order)
+
+
+# --- broadcasting ---------------------------------------------------------------
+
+
+def _broadcast_jvp(t: Any, ans: Any, x: Any, *, shape: tuple[int, ...]) -> Any:
+    batch = _batch(t, x)
+    aligned = reshape(t, batch + (1,) * (len(shape) - ndim_of(x)) + shape_of(x))
+    return _broadcast_to(aligned, shape=batch + shape)
+
+
+_broadcast_to = defop(
+    "broadcast_to",
+    lambda x, *, shape: np.broadcast_to(x, shape),
+    jvp=_broadcast_jvp,
+    vjp=lambda g, ans, x, *, shape: sum_to_shape(g, shape_of(x)),
+    doc="x broadcast to ``shape`` (a read-only view for arrays).",
+)
+
+
+def broadcast_to(x: Any, shape: Any) -> Any:
+    """``np.broadcast_to``: repeat x along new or length-1 axes to reach ``shape``."""
+    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+    if shape == shape_of(x):
+        return x
+    return _broadcast_to(x, shape=shape)
+
+
+def sum_to_shape(g: Any, shape: tuple[int, ...]) -> Any:
+    """Sum ``g`` over the axes that broadcasting added to reach its shape from ``shape``.
+
+    This undoes broadcasting in reverse mode, once, in the engine.
+    """
+    from .reductions import sum as _sum
+
+    gshape = shape_of(g)
+    if gshape == shape:
+        return g
+    lead = len(gshape) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1
+    )
+    return reshape(_sum(g, axis=axes, keepdims=True), shape)
+
+
+# --- joining --------------------------------------------------------------------
+
+
+def _zeros_for(x: Any, batch: tuple[int, ...], like: Any) -> Any:
+    dtype = getattr(primal_of(like), "dtype", np.float64)
+    return np.zeros(batch + shape_of(x), dtype=dtype)
+
+
+def _joint_jvp(op: Any) -> Any:
+    """A variadic op's JVP: the op applied to the input tangents (zeros for constants)."""
+
+    def jvp(tangents: list[Any], ans: Any, *args: Any, axis: int) -> Any:
+        known = next(i for i, t in enumerate(tangents) if t is not None)
+        batch = _batch(tangents[known], args[known])
+        filled = [
+            _zeros_for(x, batch, tangents[known]) if t is None else t
+            for t, x in zip(tangents, args, strict=True)
+        ]
+        return op(*filled, axis=axis)
+
+    return jvp
+
+
+def _concat_vjp(i: int, g: Any, ans: Any, *args: Any, axis: int) -> Any:
+    start = sum(shape_of(a)[axis] for a in args[:i])
+    stop = start + shape_of(args[i])[axis]
+    return getitem(g, (Ellipsis, slice(start, stop)) + (slice(None),) * (-axis - 1))
+
+
+def _stack_vjp(i: int, g: Any, ans: Any, *args: Any, axis: int) -> Any:
+    return getitem(g, (Ellipsis, i) + (slice(None),) * (-axis - 1))
+
+
+_concatenate = defop(
+    "concatenate",
+    lambda *xs, axis: np.concatenate(xs, axis=axis),
+    jvp=PerInput(lambda i, t, ans, *args, axis: None),
+    vjp=PerInput(_concat_vjp),
+    joint_jvp=_joint_jvp(lambda *xs, axis: _concatenate(*xs, axis=axis)),
+    doc="Inputs joined along an existing axis.",
+)
+_stack = defop(
+    "stack",
+    lambda *xs, axis: np.stack(xs, axis=axis),
+    jvp=PerInput(lambda i, t, ans, *args, axis: None),
+    vjp=PerInput(_stack_vjp),
+    joint_jvp=_joint_jvp(lambda *xs, axis: _stack(*xs, axis=axis)),
+    doc="Inputs joined along a new axis.",
+)
+
+
+def _negative_axis(axis: int, ndim: int, what: str) -> int:
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"{what}: axis {axis} is out of bounds for {ndim} dimension(s)")
+    return axis - ndim if axis >= 0 else axis
+
+
+def concatenate(arrays: Any, axis: int = 0) -> Any:
+    """``np.concatenate``: join a sequence of arrays along an existing axis."""
+    arrays = list(arrays)
+    if not arrays:
+        raise ValueError("concatenate: need at least one array to concatenate")
+    return _concatenate(*arrays, axis=_negative_axis(int(axis), ndim_of(arrays[0]), "concatenate"))
+
+
+def stack(arrays: Any, axis: int = 0) -> Any:
+    """``np.stack``: join a sequence of same-shaped arrays along a new axis."""
+    arrays = list(arrays)
+    if not arrays:
+        raise ValueError("stack: need at least one array to stack")
+    return _stack(*arrays, axis=_negative_axis(int(axis), ndim_of(arrays[0]) + 1, "stack"))
+
+
+# --- indexing -------------------------------------------------------------------
+
+
+def normalize_index(index: Any) -> tuple[Any, ...]:
+    """An index as a tuple: lists become arrays, boolean masks become integer arrays.
+
+    With booleans expanded (``mask.nonzero()``), the VJP can scatter-add with
+    ``np.add.at``, which sums repeated integer indices.
+    """
+    if not isinstance(index, tuple):
+        index = (index,)
+    out: list[Any] = []
+    for item in index:
+        item = primal_of(item)
+        if isinstance(item, list):
+            item = np.asarray(item)
+        if isinstance(item, np.ndarray) and item.dtype == bool:
+            out.extend(item.nonzero())
+        elif isinstance(item, np.ndarray) and item.dtype.kind not in "iu":
+            raise IndexError(f"index arrays must be integer or boolean, got dtype {item.dtype}")
+        else:
+            out.append(item)
+    return tuple(out)
+
+
+def _is_basic(index: tuple[Any, ...]) -> bool:
+    return not any(isinstance(i, np.ndarray) for i in index)
+
+
+def _batched_index(index: tuple[Any, ...], nb: int) -> tuple[tuple[Any, ...], int]:
+    """The index for a value with ``nb`` leading batch axes, and where NumPy puts them.
+
+    Separated advanced (array) indices move their axes to the front, ahead of
+    the batch axes; the second value is how many axes precede the batch then.
+    """
+    arrays = [k for k, i in enumerate(index) if isinstance(i, np.ndarray)]
+    separated = len(arrays) > 1 and arrays[-1] - arrays[0] + 1 != len(arrays)
+    front = np.broadcast(*[index[k] for k in arrays]).nd if separated else 0
+    return (slice(None),) * nb + index, front
+
+
+def _getitem_jvp(t: Any, ans: Any, x: Any, *, index: tuple[Any, ...]) -> Any:
+    nb = _nb(t, x)
+    if nb == 0:
+        return _getitem(t, index=index)
+    bindex, front = _batched_index(index, nb)
+    out = _getitem(t, index=bindex)
+    if front:
+        order = (
+            list(range(front, front + nb))
+            + list(range(front))
+            + list(range(front + nb, ndim_of(out)))
+        )
+        out = _transpose(out, axes=tuple(order))
+    return out
+
+
+_getitem = defop(
+    "getitem",
+    lambda x, *, index: x[index],
+    jvp=_getitem_jvp,
+    vjp=lambda g, ans, x, *, index: scatter_add(g, index, shape_of(x)),
+    doc="x[index]: slices, integers, integer arrays (repeats allowed), boolean masks.",
+)
+
+
+def getitem(x: Any, index: Any) -> Any:
+    """``x[index]`` with NumPy's indexing rules."""
+    return _getitem(x, index=normalize_index(index))
+
+
+def _scatter_primal(g: Any, *, index: tuple[Any, ...], shape: tuple[int, ...]) -> Any:
+    g = np.asarray(g)
+    out = np.zeros(shape, dtype=g.dtype if g.dtype.kind in "fc" else np.float64)
+    if _is_basic(index):
+        out[index] = g
+    else:
+        np.add.at(out, index, g)
+    return out
+
+
+def _scatter_jvp(
+    t: Any, ans: Any, g: Any, *, index: tuple[Any, ...], shape: tuple[int, ...]
+) -> Any:
+    nb = _nb(t, g)
+    if nb == 0:
+        return _scatter(t, index=index, shape=shape)
+    batch = _batch(t, g)
+    bindex, front = _batched_index(index, nb)
+    if front:  # NumPy wants the values laid out as (advanced axes, batch, rest)
+        order = list(range(nb, nb + front)) + list(range(nb)) + list(range(nb + front, ndim_of(t)))
+        t = _transpose(t, axes=tuple(order))
+    return _scatter(t, index=bindex, shape=batch + shape)
+
+
+_scatter = defop(
+    "scatter_add",
+    _scatter_primal,
+    jvp=_scatter_jvp,
+    vjp=lambda c, ans, g, *, index, shape: _getitem(c, index=index),
+    doc="zeros(shape) with g added at ``index`` (repeated indices add up): the VJP of x[index].",
+)
+
+
+def scatter_add(g: Any, index: Any, shape: tuple[int, ...]) -> Any:
+    """A zero array of ``shape`` with ``g`` added at ``index``; repeated indices accumulate."""
+    return _scatter(g, index=normalize_index(index), shape=tuple(shape))

@@ -1,0 +1,417 @@
+"""Reverse mode: a ``Tape`` (Wengert list) of ops on ``Var``s, and backpropagation.
+
+The tape records ops in execution order, which is already a topological
+order: backpropagation is one loop over the tape in reverse, with no
+recursion and no sort, so a chain of a million ops is no harder than ten.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+
+from ._util import as_float, primal_of, shape_of
+from .core import Rule, bind, new_level
+from .ops import sum_to_shape
+from .tracer import ArrayOps
+
+_ACTIVE: contextvars.ContextVar[Tape | None] = contextvars.ContextVar("dualdiff_tape", default=None)
+
+# A tape entry: (rule, output node, input values, ((position, node), ...), params, output value)
+Entry = tuple[Rule, int, tuple[Any, ...], tuple[tuple[int, int], ...], dict[str, Any], Any]
+
+
+class TapeError(RuntimeError):
+    """Misuse of a tape: backward without one, or a value from a finished tape."""
+
+
+class Tape:
+    """Records every op on ``Var``s inside ``with dd.Tape() as tape:``.
+
+    ``Var``s created before the block are watched too (model parameters):
+    they become leaves of the tape the first time an op uses them. After the
+    block, ``tape.gradient(y, sources)`` and ``y.backward()`` read the record;
+    ``print(tape)`` shows it as a Wengert list. Tapes nest: an inner tape
+    watches the outer tape's values, which is how reverse-over-reverse works.
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_created",
+        "_exit",
+        "_leaf_nodes",
+        "_nodes",
+        "_recording",
+        "_user",
+        "entries",
+        "leaves",
+        "level",
+    )
+
+    def __init__(self) -> None:
+        self.entries: list[Entry] = []
+        self.leaves: list[tuple[int, Var, Any]] = []  # (node, var, value seen by the tape)
+        self.level = 0
+        self._nodes = 0
+        self._leaf_nodes: dict[int, int] = {}
+        self._created: list[Var] = []
+        self._recording = False
+        self._user = True
+        self._exit: Any = None
+
+    # --- recording ----------------------------------------------------------
+
+    def __enter__(self) -> Tape:
+        if self._recording or self.entries or self.leaves:
+            raise TapeError("a Tape records once: create a new dd.Tape() for each block")
+        levels = new_level()
+        self.level = levels.__enter__()
+        token = _ACTIVE.set(self)
+        self._recording = True
+
+        def close() -> None:
+            self._recording = False
+            _ACTIVE.reset(token)
+            levels.__exit__(None, None, None)
+
+        self._exit = close
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._exit()
+        self._exit = None
+        for var in self._created:  # leaves made here stay usable by later tapes
+            var._tape = None
+            var._level = 0
+        self._created.clear()
+
+    @classmethod
+    def _internal(cls, level: int) -> Tape:
+        """A tape owned by a transform: it records at ``level`` and adopts no free Vars."""
+        tape = cls()
+        tape.level = level
+        tape._recording = True
+        tape._user = False
+        return tape
+
+    def _leaf(self, var: Var, value: Any) -> int:
+        """The node of ``var`` as a leaf of this tape (registered on first use)."""
+        key = id(var)
+        node = self._leaf_nodes.get(key)
+        if node is None:
+            node = self._nodes
+            self._nodes = node + 1
+            self._leaf_nodes[key] = node
+            self.leaves.append((node, var, value))
+        return node
+
+    def _new_var(self, value: Any) -> Var:
+        """A fresh leaf Var recorded by this tape (used by the transforms)."""
+        var = Var._make(value, self, -1)
+        var._node = self._leaf(var, value)
+        return var
+
+    def _record(
+        self,
+        rule: Rule,
+        vals: tuple[Any, ...],
+        inputs: tuple[tuple[int, int], ...],
+        params: dict[str, Any],
+        ans: Any,
+    ) -> Var:
+        node = self._nodes
+        self._nodes = node + 1
+        self.entries.append((rule, node, vals, inputs, params, ans))
+        return Var._make(ans, self, node)
+
+    def node_of(self, var: Any) -> int | None:
+        """The node index of ``var`` on this tape, or None if the tape never saw it."""
+        if not isinstance(var, Var):
+            return None
+        if var._tape is self:
+            return var._node
+        return self._leaf_nodes.get(id(var))
+
+    # --- reading ------------------------------------------------------------
+
+    def gradient(self, target: Any, sources: Any, output_gradient: Any = None) -> Any:
+        """d target / d sources, shaped like ``sources`` (a Var, or a list/tuple/dict of Vars).
+
+        ``target`` must be a scalar unless ``output_gradient`` (the cotangent
+        ``u`` of a vector-Jacobian product ``u^T J``) is given. Sources the
+        target does not depend on get zeros. ``.grad`` is not touched.
+        """
+        from .pytree import tree_flatten, tree_unflatten
+
+        flat, tree = tree_flatten(sources)
+        for s in flat:
+            if not isinstance(s, Var):
+                raise TypeError(
+                    f"tape.gradient: sources must be Vars, got {type(s).__name__}; "
+                    "wrap inputs in dd.Var(...) inside the tape"
+                )
+        nodes = [self.node_of(s) for s in flat]
+        cts = self.backprop(target, output_gradient, keep={n for n in nodes if n is not None})
+        grads = [
+            plain(cts[n], s.value) if n is not None and n in cts else zeros_like(s.value)
+            for n, s in zip(nodes, flat, strict=True)
+        ]
+        return tree_unflatten(tree, grads)
+
+    def backprop(
+        self,
+        target: Any,
+        output_gradient: Any = None,
+        *,
+        keep: set[int] | None = None,
+        free: bool = False,
+    ) -> dict[int, Any]:
+        """Run the reverse pass from ``target``; return the cotangent of every reached leaf
+        (and of the nodes in ``keep``), keyed by node."""
+        node = self.node_of(target)
+        if node is None:
+            return {}
+        seed = _seed(target, output_gradient)
+        return backprop(self.entries, {node: seed}, keep or set(), free)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the arrays this tape holds (saved inputs and outputs)."""
+        total = 0
+        for entry in self.entries:
+            for v in (*entry[2], entry[5]):
+                total += getattr(primal_of(v), "nbytes", 8)
+        return total
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __repr__(self) -> str:
+        state = "recording" if self._recording else "finished"
+        return f"<dd.Tape: {len(self.leaves)} inputs, {len(self.entries)} ops, {state}>"
+
+    def __str__(self) -> str:
+        from .teach.wengert import wengert_list
+
+        return wengert_list(self)
+
+
+def _seed(target: Any, output_gradient: Any) -> Any:
+    value = target.value
+    if output_gradient is not None:
+        gshape, vshape = shape_of(output_gradient), shape_of(value)
+        if gshape != vshape:
+            raise ValueError(
+                f"output_gradient has shape {gshape} but the target has shape {vshape}"
+            )
+        return as_float(output_gradient)
+    if shape_of(value) != ():
+        raise ValueError(
+            f"the gradient of a non-scalar output (shape {shape_of(value)}) is a Jacobian: "
+            "use dd.jacrev / dd.vjp, or pass output_gradient= (the vector u of u^T J)"
+        )
+    return ones_like(value)
+
+
+def backprop(
+    entries: Sequence[Entry], seeds: dict[int, Any], keep: set[int], free: bool
+) -> dict[int, Any]:
+    """The reverse sweep: one loop over ``entries`` from the end, from the ``seeds``
+    (output node -> its cotangent).
+
+    Each entry's output cotangent ``g`` is pulled back through its VJP rules,
+    summed to each input's shape (broadcasting undone here, once) and added
+    into that input's cotangent. Returns the cotangents left at the leaves and
+    at the ``keep`` nodes. With ``free``, each entry's saved values are
+    released as soon as it has been used.
+    """
+    cts: dict[int, Any] = dict(seeds)
+    out_node = max(seeds)
+    kept: dict[int, Any] = {}
+    pop = cts.pop
+    for k in range(len(entries) - 1, -1, -1):
+        rule, node, vals, inputs, params, ans = entries[k]
+        if node > out_node:
+            continue
+        g = pop(node, None)
+        if free:
+            entries[k] = None  # type: ignore[index, call-overload]
+        if g is None:
+            continue
+        if node in keep:
+            kept[node] = g
+        for pos, inode in inputs:
+            vjp = rule.vjp[pos]
+            if vjp is None:
+                continue
+            c = vjp(g, ans, *vals, **params)
+            if type(c) is not float:
+                xshape = shape_of(vals[pos])
+                if shape_of(c) != xshape:
+                    c = sum_to_shape(c, xshape)
+            prev = cts.get(inode)
+            cts[inode] = c if prev is None else prev + c
+    cts.update(kept)
+    return cts
+
+
+class Var(ArrayOps):
+    """A value recorded by a tape (reverse mode), with ``.grad`` filled by ``backward()``.
+
+    ``Var(2.0)`` made inside ``with dd.Tape():`` is a leaf of that tape; one
+    made outside is watched by the next tape that uses it (like a model
+    parameter). ``.value`` (alias ``.primal``, ``.data``) is the number or array.
+    """
+
+    __slots__ = ("__weakref__", "_level", "_node", "_tape", "grad", "name", "value")
+
+    def __init__(self, value: Any, *, name: str | None = None) -> None:
+        self.value = as_float(value)
+        self.grad: Any = None
+        self.name = name
+        tape = _ACTIVE.get()
+        if tape is None:
+            self._tape: Tape | None = None
+            self._node = -1
+            self._level = 0
+        else:
+            self._tape = tape
+            self._level = tape.level
+            self._node = tape._leaf(self, self.value)
+            tape._created.append(self)
+
+    @classmethod
+    def _make(cls, value: Any, tape: Tape | None, node: int) -> Var:
+        v = object.__new__(cls)
+        v.value = value
+        v.grad = None
+        v.name = None
+        v._tape = tape
+        v._node = node
+        v._level = tape.level if tape is not None else 0
+        return v
+
+    @property
+    def primal(self) -> Any:
+        """The value (the same as ``.value``)."""
+        return self.value
+
+    @property
+    def data(self) -> Any:
+        """The value, micrograd's name for it; assignable on leaves (gradient descent)."""
+        return self.value
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        if self._tape is not None and self._tape._recording:
+            raise TapeError(
+                "cannot assign .data of a Var while its tape records: update parameters "
+                "after the `with dd.Tape():` block"
+            )
+        self.value = as_float(value)
+
+    def __repr__(self) -> str:
+        grad = "" if self.grad is None else f", grad={self.grad!r}"
+        return f"Var({self.value!r}{grad})"
+
+    def backward(self, gradient: Any = None) -> None:
+        """Backpropagate from this value; add d self / d leaf into each leaf's ``.grad``.
+
+        Called more than once, it adds again (zero ``.grad`` between steps, e.g.
+        with ``opt.zero_grad()``). A non-scalar value needs ``gradient`` (the
+        cotangent), like ``torch.Tensor.backward``.
+        """
+        tape = self._tape
+        if tape is None:
+            raise TapeError(
+                "backward() on a Var that no tape recorded: compute it inside "
+                "`with dd.Tape():` (or use dd.grad(f)(x))"
+            )
+        cts = tape.backprop(self, gradient)
+        for node, var, value in tape.leaves:
+            ct = cts.get(node)
+            if ct is not None:
+                ct = plain(ct, value)
+                var.grad = ct if var.grad is None else var.grad + ct
+
+    def _process(self, rule: Rule, args: Sequence[Any], params: dict[str, Any]) -> Any:
+        tape = self._tape
+        active = _ACTIVE.get()
+        if tape is None or not tape._recording:
+            if tape is not None and active is not None:
+                raise _stale(rule)
+            if active is None:
+                return _unrecorded(rule, args, params)
+            tape = active
+        elif active is not None and active.level > tape.level:
+            tape = active  # an inner tape watches values of outer ones
+        vals = list(args)
+        inputs = []
+        for i, a in enumerate(args):
+            if isinstance(a, Var):
+                at = a._tape
+                if at is tape:
+                    vals[i] = a.value
+                    inputs.append((i, a._node))
+                elif at is None or (at._recording and at.level < tape.level):
+                    if tape._user:  # watch it: a leaf of this tape
+                        value = a.value if at is None else a
+                        vals[i] = value
+                        inputs.append((i, tape._leaf(a, value)))
+                elif not at._recording:
+                    raise _stale(rule)
+        ans = bind(rule, vals, params)
+        return tape._record(rule, tuple(vals), tuple(inputs), params, ans)
+
+
+def _stale(rule: Rule) -> TapeError:
+    return TapeError(
+        f"op '{rule.name}' got a Var recorded by a tape that has finished; its history "
+        "cannot join a new tape. Recompute it inside the new `with dd.Tape():` block, "
+        "or use dd.stop_gradient(x) / x.value to treat it as a constant"
+    )
+
+
+def _unrecorded(rule: Rule, args: Sequence[Any], params: dict[str, Any]) -> Var:
+    """An op on Vars with no tape active: computed, not recorded (no history)."""
+    vals = [a.value if isinstance(a, Var) else a for a in args]
+    return Var._make(bind(rule, vals, params), None, -1)
+
+
+def ones_like(value: Any) -> Any:
+    p = primal_of(value)
+    if type(p) is float or not hasattr(p, "dtype"):
+        return 1.0
+    dtype = p.dtype if p.dtype.kind == "f" else np.float64
+    return np.ones(np.shape(p), dtype=dtype)
+
+
+def zeros_like(value: Any) -> Any:
+    p = primal_of(value)
+    if type(p) is float or not hasattr(p, "dtype"):
+        return 0.0
+    dtype = p.dtype if p.dtype.kind in "fc" else np.float64
+    return np.zeros(np.shape(p), dtype=dtype)
+
+
+def plain(g: Any, like: Any) -> Any:
+    """A gradient as the user gets it: a float for a float input, a writable array otherwise."""
+    if type(like) is float and isinstance(g, (float, np.floating)):
+        return float(g)
+    if isinstance(g, np.ndarray):
+        if not g.flags.writeable:
+            g = g.copy()
+        if g.shape != np.shape(primal_of(like)):
+            g = np.broadcast_to(g, np.shape(primal_of(like))).copy()
+    elif isinstance(g, np.floating) and isinstance(primal_of(like), np.ndarray):
+        g = np.asarray(g)
+    return g

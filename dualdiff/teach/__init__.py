@@ -1,0 +1,1 @@
+"""Tools that show each step of differentiation: Wengert lists, traces, graphs."""

@@ -60,7 +60,7 @@ def unary(math_fn: Callable[[float], float], np_fn: Callable[..., Any]) -> Calla
         if type(x) is float:
             try:
                 return math_fn(x)
-            except (ValueError, OverflowError):
+            except (ValueError, ArithmeticError):
                 return float(np_fn(x))
         return np_fn(x)
 

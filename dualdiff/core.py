@@ -255,12 +255,18 @@ def _deriv_rules(deriv: Any) -> tuple[JvpRule | None, VjpRule | None]:
 
 
 def elementwise(
-    name: str, primal: Callable[..., Any], *, derivs: Any, doc: str = ""
+    name: str,
+    primal: Callable[..., Any],
+    *,
+    derivs: Any,
+    doc: str = "",
+    kind: str = "elementwise",
 ) -> Callable[..., Any]:
     """Register an elementwise op from its partial derivatives, one per input.
 
     Each partial is ``(ans, *args) -> d out / d input`` (elementwise, may
-    broadcast); the JVP ``t * d`` and VJP ``g * d`` are derived from it.
+    broadcast); the JVP ``t * d`` and VJP ``g * d`` are derived from it. The
+    rule keeps ``derivs``, which tells the engines that the op is elementwise.
     """
     derivs = tuple(derivs) if isinstance(derivs, (tuple, list)) else (derivs,)
     pairs = [_deriv_rules(d) for d in derivs]
@@ -269,7 +275,7 @@ def elementwise(
         primal,
         jvp=tuple(p[0] for p in pairs),
         vjp=tuple(p[1] for p in pairs),
-        kind="elementwise",
+        kind=kind,
         derivs=derivs,
         doc=doc,
     )
@@ -308,4 +314,4 @@ def register_elementwise(
     ``derivs`` holds one ``(ans, *args) -> d out / d input`` per input (a single
     callable for a one-input op); both rules are derived from it.
     """
-    return elementwise(name, primal, derivs=derivs, doc=doc)
+    return elementwise(name, primal, derivs=derivs, doc=doc, kind="custom")

@@ -94,7 +94,7 @@ def _sum_contributions(
             if nb and not rule.batched:
                 c = _one_direction_at_a_time(jvp, t, nb, ans, prims, params)
             else:
-                if nb and rule.kind == "elementwise":
+                if nb and rule.derivs is not None:  # elementwise: align broadcast inputs
                     t = _align(t, nb, prims[i], ans)
                 c = jvp(t, ans, *prims, **params)
         else:
@@ -136,7 +136,10 @@ def _fit_tangent(tangent: Any, ans: Any, tans: list[Any], prims: list[Any]) -> A
         return tangent
     expected = _batch_of(tans, prims) + shape_of(ans)
     if tangent is None:
-        return np.zeros(expected, dtype=_float_dtype(ans)) if expected else 0.0
+        dtype = _float_dtype(ans)
+        if not expected and dtype == np.float64:
+            return 0.0
+        return np.zeros(expected, dtype=dtype)[()]  # [()]: a float32 scalar stays float32
     if shape_of(tangent) != expected:
         tangent = broadcast_to(tangent, expected)
     return tangent

@@ -54,9 +54,17 @@ square = elementwise(
     "square", unary(lambda x: x * x, np.square), derivs=lambda ans, x: 2 * x, doc="x ** 2."
 )
 sqrt = elementwise("sqrt", unary(math.sqrt, np.sqrt), derivs=lambda ans, x: 0.5 / ans, doc="√x.")
+
+
+def _reciprocal_np(x: Any) -> Any:
+    # Not np.reciprocal: on integers it divides as integers (reciprocal(2) == 0), and
+    # the derivative of x / 2 is reciprocal(2).
+    return np.divide(1.0, x)
+
+
 reciprocal = elementwise(
     "reciprocal",
-    unary(lambda x: 1.0 / x, np.reciprocal),
+    unary(lambda x: 1.0 / x, _reciprocal_np),
     derivs=lambda ans, x: -(ans * ans),
     doc="1 / x.",
 )

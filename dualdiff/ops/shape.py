@@ -259,15 +259,25 @@ def _is_basic(index: tuple[Any, ...]) -> bool:
     return not any(isinstance(i, np.ndarray) for i in index)
 
 
+def _is_advanced(item: Any) -> bool:
+    """An array, or an integer (which joins the advanced indices when an array is present)."""
+    if isinstance(item, (bool, np.bool_)):
+        return False
+    return isinstance(item, (np.ndarray, int, np.integer))
+
+
 def _batched_index(index: tuple[Any, ...], nb: int) -> tuple[tuple[Any, ...], int]:
     """The index for a value with ``nb`` leading batch axes, and where NumPy puts them.
 
-    Separated advanced (array) indices move their axes to the front, ahead of
-    the batch axes; the second value is how many axes precede the batch then.
+    Separated advanced indices move their axes to the front, ahead of the batch
+    axes; the second value is how many axes precede the batch then. Next to an
+    array, an integer counts as an advanced index too (``x[1, :, [0, 2]]``).
     """
-    arrays = [k for k, i in enumerate(index) if isinstance(i, np.ndarray)]
-    separated = len(arrays) > 1 and arrays[-1] - arrays[0] + 1 != len(arrays)
-    front = np.broadcast(*[index[k] for k in arrays]).nd if separated else 0
+    if _is_basic(index):
+        return (slice(None),) * nb + index, 0
+    adv = [k for k, i in enumerate(index) if _is_advanced(i)]
+    separated = adv[-1] - adv[0] + 1 != len(adv)
+    front = np.broadcast(*[index[k] for k in adv]).nd if separated else 0
     return (slice(None),) * nb + index, front
 
 

@@ -21,6 +21,12 @@ from .tracer import ArrayOps
 
 _ACTIVE: contextvars.ContextVar[Tape | None] = contextvars.ContextVar("dualdiff_tape", default=None)
 
+
+def active_tape() -> Tape | None:
+    """The innermost tape recording in this thread or async context (None outside all)."""
+    return _ACTIVE.get()
+
+
 # A tape entry: (rule, output node, input values, ((position, node), ...), params, output value)
 Entry = tuple[Rule, int, tuple[Any, ...], tuple[tuple[int, int], ...], dict[str, Any], Any]
 
@@ -89,7 +95,13 @@ class Tape:
     ) -> None:
         self._exit()
         self._exit = None
-        for var in self._created:  # leaves made here stay usable by later tapes
+        self._release_leaves()
+
+    def _release_leaves(self) -> None:
+        """End recording; leaves made on this tape forget it. They stay usable by later
+        tapes, and no cycle (tape -> leaf -> tape) keeps a finished tape alive."""
+        self._recording = False
+        for var in self._created:
             var._tape = None
             var._level = 0
         self._created.clear()
@@ -118,6 +130,7 @@ class Tape:
         """A fresh leaf Var recorded by this tape (used by the transforms)."""
         var = Var._make(value, self, -1)
         var._node = self._leaf(var, value)
+        self._created.append(var)
         return var
 
     def _record(
@@ -185,12 +198,17 @@ class Tape:
 
     @property
     def nbytes(self) -> int:
-        """Bytes of the arrays this tape holds (saved inputs and outputs)."""
-        total = 0
+        """Bytes this tape keeps alive: its leaves' values and each op's saved inputs and
+        output, each buffer counted once (a view counts as the array it views)."""
+        held: dict[int, int] = {}
+        for _, _, value in self.leaves:
+            _hold(held, value)
         for entry in self.entries:
-            for v in (*entry[2], entry[5]):
-                total += getattr(primal_of(v), "nbytes", 8)
-        return total
+            if entry is not None:  # None: released by a freeing reverse pass
+                for v in entry[2]:
+                    _hold(held, v)
+                _hold(held, entry[5])
+        return sum(held.values())
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -203,6 +221,14 @@ class Tape:
         from .teach.wengert import wengert_list
 
         return wengert_list(self)
+
+
+def _hold(held: dict[int, int], value: Any) -> None:
+    """Note the buffer under ``value`` (the array that owns the memory) and its size."""
+    value = primal_of(value)
+    while isinstance(getattr(value, "base", None), np.ndarray):
+        value = value.base
+    held[id(value)] = int(getattr(value, "nbytes", 8))
 
 
 def _seed(target: Any, output_gradient: Any) -> Any:

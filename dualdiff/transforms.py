@@ -109,13 +109,13 @@ def _record(
                 new_args[i] = tree_unflatten(td, xs)
             out = f(*new_args, **kwargs)
         finally:
-            tape._recording = False
+            tape._release_leaves()
     return tape, wrapped, out
 
 
 def _unwrap(out: Any, tape: Tape) -> Any:
     """The value of an output leaf: a Var of ``tape`` is replaced by its value."""
-    return out.value if isinstance(out, Var) and out._tape is tape else out
+    return out.value if isinstance(out, Var) and tape.node_of(out) is not None else out
 
 
 def _grads(cts: dict[int, Any], wrapped: list[tuple[list[Var], TreeDef]]) -> list[Any]:

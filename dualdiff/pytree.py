@@ -2,120 +2,150 @@
 
 ``tree_flatten`` lists the leaves in a fixed order (dict keys sorted, like
 JAX) and returns a ``TreeDef`` that ``tree_unflatten`` uses to rebuild the
-same structure around new leaves. ``None`` is an empty subtree.
+same structure around new leaves. ``None`` is an empty subtree (no leaves);
+anything that is not a list, tuple, dict or None is a leaf. A dict subclass
+comes back as a plain dict.
+
+A ``TreeDef`` stores its nodes flat, in pre-order, so flattening, rebuilding,
+comparing and printing are loops: nesting depth is not limited by Python's
+recursion limit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["TreeDef", "tree_flatten", "tree_map", "tree_unflatten"]
+__all__ = ["TreeDef", "tree_flatten", "tree_leaves", "tree_map", "tree_unflatten"]
+
+# A node: (kind, meta, number of children). kind is "leaf", "none", "list", "tuple",
+# "namedtuple" (meta: the class) or "dict" (meta: the sorted keys).
+Node = tuple[str, Any, int]
+_LEAF: Node = ("leaf", None, 0)
 
 
 @dataclass(frozen=True, slots=True)
 class TreeDef:
-    """The shape of a pytree: a node kind, its keys or type, and its children's defs."""
+    """The structure of a pytree: its nodes in pre-order and how many leaves it holds."""
 
-    kind: str  # "leaf", "none", "list", "tuple", "namedtuple", "dict"
-    meta: Any = None
-    children: tuple[TreeDef, ...] = ()
-
-    @property
-    def num_leaves(self) -> int:
-        if self.kind == "leaf":
-            return 1
-        return sum(c.num_leaves for c in self.children)
+    nodes: tuple[Node, ...]
+    num_leaves: int
 
     def __str__(self) -> str:
-        if self.kind == "leaf":
-            return "*"
-        if self.kind == "none":
-            return "None"
-        inner = ", ".join(str(c) for c in self.children)
-        if self.kind == "dict":
-            inner = ", ".join(f"{k!r}: {c}" for k, c in zip(self.meta, self.children, strict=True))
-            return "{" + inner + "}"
-        if self.kind == "list":
-            return f"[{inner}]"
-        return f"({inner},)" if len(self.children) == 1 else f"({inner})"
+        return _render(self.nodes)
 
 
-_LEAF = TreeDef("leaf")
+_LEAF_DEF = TreeDef((_LEAF,), 1)
 
 
-def _node(x: Any) -> tuple[str, Any, list[Any]] | None:
-    """How ``x`` splits into children, or None for a leaf."""
+def _split(x: Any) -> tuple[str, Any, list[Any]] | None:
+    """How ``x`` splits into (kind, meta, children), or None for a leaf."""
+    if isinstance(x, list):
+        return "list", None, x
+    if isinstance(x, tuple):
+        return (
+            ("namedtuple", type(x), list(x)) if hasattr(x, "_fields") else ("tuple", None, list(x))
+        )
+    if isinstance(x, dict):
+        keys = sorted(x) if all(isinstance(k, str) for k in x) else sorted(x, key=repr)
+        return "dict", tuple(keys), [x[k] for k in keys]
     if x is None:
         return "none", None, []
-    if isinstance(x, list):
-        return "list", None, list(x)
-    if isinstance(x, tuple):
-        if hasattr(x, "_fields"):
-            return "namedtuple", type(x), list(x)
-        return "tuple", None, list(x)
-    if isinstance(x, dict):
-        keys = sorted(x, key=repr) if not all(isinstance(k, str) for k in x) else sorted(x)
-        return "dict", tuple(keys), [x[k] for k in keys]
     return None
 
 
 def tree_flatten(tree: Any) -> tuple[list[Any], TreeDef]:
-    """The leaves of ``tree`` in order, and its structure. Iterative (no recursion limit)."""
+    """The leaves of ``tree`` in order, and its structure."""
+    split = _split(tree)
+    if split is None:
+        return [tree], _LEAF_DEF
     leaves: list[Any] = []
-    # Post-order construction with an explicit stack: (value, visited?)
-    stack: list[tuple[Any, bool]] = [(tree, False)]
-    built: list[TreeDef] = []
-    pending: list[tuple[str, Any, int]] = []
+    nodes: list[Node] = []
+    stack = [tree]
     while stack:
-        x, visited = stack.pop()
-        if visited:
-            kind, meta, n = pending.pop()
-            children = tuple(built[len(built) - n :]) if n else ()
-            del built[len(built) - n :]
-            built.append(TreeDef(kind, meta, children))
-            continue
-        split = _node(x)
+        x = stack.pop()
+        split = _split(x)
         if split is None:
             leaves.append(x)
-            built.append(_LEAF)
-            continue
-        kind, meta, kids = split
-        pending.append((kind, meta, len(kids)))
-        stack.append((x, True))
-        stack.extend((c, False) for c in reversed(kids))
-    return leaves, built[0]
+            nodes.append(_LEAF)
+        else:
+            kind, meta, kids = split
+            nodes.append((kind, meta, len(kids)))
+            stack.extend(reversed(kids))
+    return leaves, TreeDef(tuple(nodes), len(leaves))
 
 
-def tree_unflatten(treedef: TreeDef, leaves: Any) -> Any:
-    """Rebuild ``treedef``'s structure with ``leaves`` in flatten order."""
-    it = iter(leaves)
-    out = _build(treedef, it)
-    if next(it, _END) is not _END:
-        raise ValueError(f"too many leaves for the structure {treedef}")
-    return out
+def tree_leaves(tree: Any) -> list[Any]:
+    """The leaves of ``tree``, in ``tree_flatten``'s order."""
+    return tree_flatten(tree)[0]
 
 
-_END = object()
-
-
-def _build(td: TreeDef, it: Any) -> Any:
-    if td.kind == "leaf":
-        leaf = next(it, _END)
-        if leaf is _END:
-            raise ValueError("too few leaves for the structure")
-        return leaf
-    if td.kind == "none":
-        return None
-    children = [_build(c, it) for c in td.children]
-    if td.kind == "list":
+def _make(kind: str, meta: Any, children: list[Any]) -> Any:
+    if kind == "list":
         return children
-    if td.kind == "tuple":
+    if kind == "tuple":
         return tuple(children)
-    if td.kind == "namedtuple":
-        return td.meta(*children)
-    return dict(zip(td.meta, children, strict=True))
+    if kind == "namedtuple":
+        return meta(*children)
+    if kind == "dict":
+        return dict(zip(meta, children, strict=True))
+    return None
+
+
+def _fold(nodes: tuple[Node, ...], leaf: Callable[[], Any], make: Callable[..., Any]) -> Any:
+    """Build bottom-up over pre-order ``nodes``: ``leaf()`` for each leaf, then
+    ``make(kind, meta, children)`` as each container's last child arrives."""
+    open_: list[tuple[str, Any, int, list[Any]]] = []
+    for kind, meta, n in nodes:
+        if kind == "leaf":
+            value = leaf()
+        elif n:
+            open_.append((kind, meta, n, []))
+            continue
+        else:
+            value = make(kind, meta, [])
+        while open_:  # hand the finished value to its parent, closing full parents
+            pkind, pmeta, pn, children = open_[-1]
+            children.append(value)
+            if len(children) < pn:
+                break
+            open_.pop()
+            value = make(pkind, pmeta, children)
+        else:
+            return value
+    raise ValueError("a TreeDef's nodes do not form one tree")
+
+
+def tree_unflatten(treedef: TreeDef, leaves: Iterable[Any]) -> Any:
+    """Rebuild ``treedef``'s structure with ``leaves`` in flatten order."""
+    leaves = leaves if isinstance(leaves, list) else list(leaves)
+    if len(leaves) != treedef.num_leaves:
+        raise ValueError(
+            f"the structure {treedef} holds {treedef.num_leaves} leaves, got {len(leaves)}"
+        )
+    if treedef.nodes[0][0] == "leaf":
+        return leaves[0]
+    it = iter(leaves)
+    return _fold(treedef.nodes, lambda: next(it), _make)
+
+
+def _render(nodes: tuple[Node, ...]) -> str:
+    """A structure as text: ``*`` for a leaf, e.g. ``[*, {'b': *, 'w': *}]``."""
+
+    def make(kind: str, meta: Any, children: list[str]) -> str:
+        inner = ", ".join(children)
+        if kind == "none":
+            return "None"
+        if kind == "list":
+            return f"[{inner}]"
+        if kind == "dict":
+            return "{" + ", ".join(f"{k!r}: {c}" for k, c in zip(meta, children, strict=True)) + "}"
+        if kind == "namedtuple":
+            return f"{meta.__name__}({inner})"
+        return f"({inner},)" if len(children) == 1 else f"({inner})"
+
+    return _fold(nodes, lambda: "*", make)
 
 
 def tree_map(fn: Callable[..., Any], tree: Any, *rest: Any) -> Any:
@@ -125,6 +155,6 @@ def tree_map(fn: Callable[..., Any], tree: Any, *rest: Any) -> Any:
     for r in rest:
         rl, rtd = tree_flatten(r)
         if rtd != td:
-            raise ValueError(f"tree structures differ: {td} vs {rtd}")
+            raise ValueError(f"tree_map: tree structures differ: {td} vs {rtd}")
         others.append(rl)
     return tree_unflatten(td, [fn(*xs) for xs in zip(leaves, *others, strict=True)])

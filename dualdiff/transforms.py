@@ -4,20 +4,22 @@ Reverse mode (``grad``, ``value_and_grad``, ``vjp``, ``jacrev``) records the
 function on a fresh tape; forward mode (``jvp``, ``derivative``, ``jacfwd``)
 pushes ``Dual``s through it. Each call opens a new nesting level, so the
 transforms compose (``hessian`` is ``jacfwd`` of ``grad``) without
-perturbation confusion. Arguments and outputs may be pytrees.
+perturbation confusion. Arguments and outputs may be pytrees; Jacobians of
+pytrees put the output structure outside and the input structure inside.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from . import ops
-from ._util import as_float, primal_of, shape_of
-from .core import new_level
+from ._util import as_float, primal_of, shape_of, zeros_like_shape
+from .core import Tracer, new_level
 from .forward import Dual
 from .pytree import TreeDef, tree_flatten, tree_unflatten
 from .reverse import Tape, Var, backprop, plain, zeros_like
@@ -37,19 +39,28 @@ __all__ = [
 
 # Upper bound on the elements of one batched tangent in jacfwd (k directions x n inputs).
 _CHUNK_ELEMENTS = 1 << 22
+# How many argument-shape signatures one ``jacobian(mode="auto")`` remembers its choice for.
+_MODE_CACHE = 64
+
+# The differentiated arguments, flattened: per argument, its float leaves and structure.
+Inputs = list[tuple[list[Any], TreeDef]]
 
 
-# --- argument handling ----------------------------------------------------------
+# --- arguments and outputs --------------------------------------------------------
 
 
 def _argnums(argnums: Any, nargs: int, name: str) -> tuple[tuple[int, ...], bool]:
-    """``argnums`` as a tuple of valid indices, and whether it was a single int."""
+    """``argnums`` as a tuple of distinct valid indices, and whether it was a single int."""
+    if type(argnums) is int and 0 <= argnums < nargs:
+        return (argnums,), True
     single = isinstance(argnums, (int, np.integer))
     nums = (argnums,) if single else argnums
     if not isinstance(nums, (tuple, list)) or not all(
         isinstance(i, (int, np.integer)) for i in nums
     ):
         raise TypeError(f"{name}: argnums must be an int or a tuple of ints, got {argnums!r}")
+    if not nums:
+        raise ValueError(f"{name}: argnums=() selects no argument to differentiate")
     out = []
     for i in nums:
         if not -nargs <= i < nargs:
@@ -58,25 +69,82 @@ def _argnums(argnums: Any, nargs: int, name: str) -> tuple[tuple[int, ...], bool
                 f"positional argument(s); argnums counts positional arguments from 0"
             )
         out.append(int(i) % nargs)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{name}: argnums={argnums!r} names an argument twice; list each once")
     return tuple(out), single
 
 
-def _float_leaf(x: Any, name: str) -> Any:
-    x = as_float(x)
-    if np.iscomplexobj(primal_of(x)):
+def _is_complex(x: Any) -> bool:
+    p = primal_of(x)
+    return isinstance(p, complex) or (getattr(p, "dtype", None) is not None and p.dtype.kind == "c")
+
+
+def _complex_error(name: str, what: str) -> TypeError:
+    return TypeError(
+        f"{name}: {what} is complex, but dualdiff differentiates real functions only "
+        "(its rules are not holomorphic); split the computation into real and imaginary "
+        "parts, or use dd.numeric.derivative(f, x, method='complex') for a complex-step "
+        "derivative of a real function"
+    )
+
+
+def _input_leaf(x: Any, name: str, argnum: int) -> Any:
+    """A leaf of a differentiated argument, promoted to float (ints become float64)."""
+    if type(x) is float:
+        return x
+    try:
+        x = as_float(x)
+    except TypeError:
         raise TypeError(
-            f"{name}: complex inputs are not supported (dualdiff differentiates real "
-            "functions); split into real and imaginary parts, or use "
-            "dd.numeric.derivative(f, x, method='complex') for the complex-step derivative"
-        )
+            f"{name}: argument {argnum} holds a leaf of type {type(x).__name__}; only numbers "
+            "and numeric arrays can be differentiated. Pass other values in an argument "
+            "that argnums does not select, or close over them"
+        ) from None
+    if _is_complex(x):
+        raise _complex_error(name, f"argument {argnum}")
     return x
+
+
+def _inputs(args: tuple[Any, ...], nums: tuple[int, ...], name: str) -> Inputs:
+    """The ``nums`` arguments, flattened and checked."""
+    inputs = []
+    for i in nums:
+        leaves, td = tree_flatten(args[i])
+        inputs.append(([_input_leaf(x, name, i) for x in leaves], td))
+    return inputs
+
+
+def _check_output(value: Any, name: str) -> None:
+    """An output leaf must be a real number or a real numeric array."""
+    p = primal_of(value)
+    if type(p) is float:
+        return
+    dtype = getattr(p, "dtype", None)
+    kind = dtype.kind if dtype is not None else np.asarray(p).dtype.kind
+    if kind == "c":
+        raise _complex_error(name, "the function's output")
+    if kind not in "biuf":
+        raise TypeError(
+            f"{name}: the function returned a {type(p).__name__} where a number or numeric "
+            "array was expected; return other values as aux (has_aux=True)"
+        )
+
+
+def _check_derivative(d: Any, name: str) -> Any:
+    """A computed derivative; complex means a complex value passed through the function."""
+    if type(d) is not float and _is_complex(d):
+        raise _complex_error(name, "a value inside the function")
+    return d
 
 
 def _split_aux(out: Any, has_aux: bool, name: str) -> tuple[Any, Any]:
     if not has_aux:
         return out, None
     if not isinstance(out, (tuple, list)) or len(out) != 2:
-        raise ValueError(f"{name}(has_aux=True): the function must return a pair (output, aux)")
+        raise ValueError(
+            f"{name}(has_aux=True): the function must return a pair (output, aux), "
+            f"got {type(out).__name__}"
+        )
     return out[0], out[1]
 
 
@@ -84,6 +152,24 @@ def _strip(tree: Any, unwrap: Callable[[Any], Any]) -> Any:
     """``tree`` with this transform's tracers replaced by their values (aux outputs)."""
     leaves, td = tree_flatten(tree)
     return tree_unflatten(td, [unwrap(x) for x in leaves])
+
+
+def _size(x: Any) -> int:
+    return math.prod(shape_of(x))
+
+
+def _cast_like(t: Any, x: Any) -> Any:
+    """A seed tangent or cotangent ``t`` in ``x``'s float dtype (a float for a float ``x``)."""
+    t = as_float(t)
+    if isinstance(t, Tracer):
+        return t
+    p = primal_of(x)
+    if type(p) is float:
+        return float(t) if np.ndim(t) == 0 else t
+    dtype = getattr(p, "dtype", None)
+    if dtype is not None and dtype.kind == "f" and getattr(t, "dtype", None) != dtype:
+        t = np.asarray(t, dtype=dtype) if np.ndim(t) else dtype.type(t)
+    return t
 
 
 # --- reverse mode ----------------------------------------------------------------
@@ -94,18 +180,17 @@ def _record(
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
     nums: tuple[int, ...],
-    name: str,
-) -> tuple[Tape, list[tuple[list[Var], TreeDef]], Any]:
+    inputs: Inputs,
+) -> tuple[Tape, list[list[Var]], Any]:
     """Run ``f`` on a fresh tape with the ``nums`` arguments' leaves as Vars."""
     with new_level() as level:
         tape = Tape._internal(level)
         try:
             new_args = list(args)
             wrapped = []
-            for i in nums:
-                leaves, td = tree_flatten(args[i])
-                xs = [tape._new_var(_float_leaf(x, name)) for x in leaves]
-                wrapped.append((xs, td))
+            for i, (leaves, td) in zip(nums, inputs, strict=True):
+                xs = [tape._new_var(x) for x in leaves]
+                wrapped.append(xs)
                 new_args[i] = tree_unflatten(td, xs)
             out = f(*new_args, **kwargs)
         finally:
@@ -118,14 +203,39 @@ def _unwrap(out: Any, tape: Tape) -> Any:
     return out.value if isinstance(out, Var) and tape.node_of(out) is not None else out
 
 
-def _grads(cts: dict[int, Any], wrapped: list[tuple[list[Var], TreeDef]]) -> list[Any]:
+def _grads(cts: dict[int, Any], wrapped: list[list[Var]], inputs: Inputs, name: str) -> list[Any]:
+    """The gradient of each argument from the leaves' cotangents (zeros where none arrived)."""
     return [
         tree_unflatten(
             td,
-            [plain(cts[v._node], v.value) if v._node in cts else zeros_like(v.value) for v in xs],
+            [
+                _check_derivative(plain(cts[v._node], v.value), name)
+                if v._node in cts
+                else zeros_like(v.value)
+                for v in xs
+            ],
         )
-        for xs, td in wrapped
+        for xs, (_, td) in zip(wrapped, inputs, strict=True)
     ]
+
+
+def _scalar_value(out: Any, tape: Tape) -> Any:
+    """The value of ``grad``'s output, which must be one real number."""
+    if isinstance(out, (list, tuple, dict)):
+        raise ValueError(
+            f"grad requires a scalar output, but the function returned a {type(out).__name__}; "
+            "use dd.jacrev or dd.jacobian for a Jacobian, dd.vjp for u^T J, or has_aux=True "
+            "to return extra values"
+        )
+    value = _unwrap(out, tape)
+    _check_output(value, "grad")
+    if shape_of(value) != ():
+        raise ValueError(
+            f"grad requires a scalar output, but the function returned shape "
+            f"{shape_of(value)}; use dd.jacrev or dd.jacobian for a Jacobian, or dd.vjp for "
+            "u^T J (grad of sum(f) if you want the sum of the rows)"
+        )
+    return value
 
 
 def value_and_grad(
@@ -133,7 +243,7 @@ def value_and_grad(
 ) -> Callable[..., Any]:
     """``f`` and its gradient with respect to ``argnums``, in one reverse pass.
 
-    ``f`` must return a scalar (with ``has_aux``, a pair ``(scalar, aux)``).
+    ``f`` must return a real scalar (with ``has_aux``, a pair ``(scalar, aux)``).
     Returns ``(value, grad)`` or ``((value, aux), grad)``; ``grad`` is shaped
     like the argument (a tuple of those for a tuple ``argnums``).
     """
@@ -141,26 +251,22 @@ def value_and_grad(
     @functools.wraps(f)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         nums, single = _argnums(argnums, len(args), "grad")
-        tape, inputs, out = _record(f, args, kwargs, nums, "grad")
+        inputs = _inputs(args, nums, "grad")
+        tape, xs, out = _record(f, args, kwargs, nums, inputs)
         out, aux = _split_aux(out, has_aux, "grad")
-        aux = _strip(aux, lambda x: _unwrap(x, tape))
-        value = _unwrap(out, tape)
-        if isinstance(out, (list, tuple, dict)) or shape_of(value) != ():
-            what = type(out).__name__ if isinstance(out, (list, tuple, dict)) else shape_of(value)
-            raise ValueError(
-                f"grad requires a scalar output, but the function returned {what}; "
-                "use dd.jacrev or dd.jacobian for a Jacobian, or dd.vjp for u^T J"
-            )
+        value = _scalar_value(out, tape)
         cts = tape.backprop(out, free=True) if tape.node_of(out) is not None else {}
-        grads = _grads(cts, inputs)
+        grads = _grads(cts, xs, inputs, "grad")
         g = grads[0] if single else tuple(grads)
-        return ((value, aux), g) if has_aux else (value, g)
+        if has_aux:
+            return (value, _strip(aux, lambda x: _unwrap(x, tape))), g
+        return value, g
 
     return wrapped
 
 
 def grad(f: Callable[..., Any], argnums: Any = 0, has_aux: bool = False) -> Callable[..., Any]:
-    """The gradient of scalar-valued ``f`` with respect to ``argnums`` (reverse mode).
+    """The gradient of real scalar-valued ``f`` with respect to ``argnums`` (reverse mode).
 
     ``dd.grad(f)(x)`` has the shape of ``x`` (a pytree of them for a pytree x);
     with ``has_aux`` it returns ``(grad, aux)``.
@@ -175,34 +281,52 @@ def grad(f: Callable[..., Any], argnums: Any = 0, has_aux: bool = False) -> Call
     return wrapped
 
 
+def _seeds(
+    cotangent: Any, out_leaves: list[Any], values: list[Any], out_td: TreeDef, tape: Tape
+) -> dict[int, Any]:
+    """The reverse pass's seeds (output node -> cotangent), checked against the outputs."""
+    ct_leaves, ct_td = tree_flatten(cotangent)
+    if ct_td != out_td:
+        raise ValueError(
+            f"vjp_fn: the cotangent has structure {ct_td}, but the output has {out_td}; "
+            "give one cotangent per output leaf, shaped like it"
+        )
+    seeds: dict[int, Any] = {}
+    for k, (o, v, u) in enumerate(zip(out_leaves, values, ct_leaves, strict=True)):
+        if shape_of(u) != shape_of(v):
+            raise ValueError(
+                f"vjp_fn: cotangent leaf {k} has shape {shape_of(u)}, but output leaf {k} has "
+                f"shape {shape_of(v)}"
+            )
+        if _is_complex(u):
+            raise _complex_error("vjp_fn", f"cotangent leaf {k}")
+        node = tape.node_of(o)
+        if node is not None:
+            u = _cast_like(u, v)
+            seeds[node] = u if node not in seeds else seeds[node] + u
+    return seeds
+
+
 def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> Any:
     """``(out, vjp_fn)``: ``vjp_fn(u)`` is ``u^T J`` as a tuple, one entry per primal.
 
-    ``f`` is recorded once; ``vjp_fn`` may be called many times (each call is
-    one reverse pass). With ``has_aux``: ``(out, vjp_fn, aux)``.
+    ``u`` has the output's structure and shapes. ``f`` is recorded once;
+    ``vjp_fn`` may be called many times (one reverse pass each). With
+    ``has_aux``: ``(out, vjp_fn, aux)``.
     """
-    tape, inputs, out = _record(f, primals, {}, tuple(range(len(primals))), "vjp")
+    nums = tuple(range(len(primals)))
+    inputs = _inputs(primals, nums, "vjp")
+    tape, xs, out = _record(f, primals, {}, nums, inputs)
     out, aux = _split_aux(out, has_aux, "vjp")
     out_leaves, out_td = tree_flatten(out)
     values = [_unwrap(o, tape) for o in out_leaves]
+    for v in values:
+        _check_output(v, "vjp")
 
     def vjp_fn(cotangent: Any) -> tuple[Any, ...]:
-        ct_leaves, ct_td = tree_flatten(cotangent)
-        if ct_td != out_td:
-            raise ValueError(
-                f"vjp_fn: the cotangent's structure {ct_td} differs from the output's {out_td}"
-            )
-        seeds: dict[int, Any] = {}
-        for o, v, u in zip(out_leaves, values, ct_leaves, strict=True):
-            if shape_of(u) != shape_of(v):
-                raise ValueError(
-                    f"vjp_fn: cotangent of shape {shape_of(u)} for an output of shape {shape_of(v)}"
-                )
-            node = tape.node_of(o)
-            if node is not None:
-                seeds[node] = as_float(u) if node not in seeds else seeds[node] + as_float(u)
+        seeds = _seeds(cotangent, out_leaves, values, out_td, tape)
         cts = backprop(tape.entries, seeds, set(), False) if seeds else {}
-        return tuple(_grads(cts, inputs))
+        return tuple(_grads(cts, xs, inputs, "vjp"))
 
     result = tree_unflatten(out_td, values)
     if has_aux:
@@ -213,108 +337,119 @@ def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> Any:
 # --- forward mode -----------------------------------------------------------------
 
 
-def _check_tangents(primals: Any, tangents: Any) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+def _check_tangents(primals: Any, tangents: Any, name: str) -> list[Any]:
+    """The tangents' leaves, in order, after checking them against the primals."""
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError(
-            "jvp: primals and tangents must be tuples (one entry per argument), e.g. "
-            "dd.jvp(f, (x,), (v,))"
+            f"{name}: primals and tangents must be tuples (one entry per argument), e.g. "
+            f"dd.{name}(f, (x,), (v,)); got {type(primals).__name__} and "
+            f"{type(tangents).__name__}"
         )
     if len(primals) != len(tangents):
         raise ValueError(
-            f"jvp: {len(primals)} primal(s) but {len(tangents)} tangent(s); give one tangent "
-            "per argument"
+            f"{name}: {len(primals)} primal(s) but {len(tangents)} tangent(s); give one "
+            "tangent per argument"
         )
+    seeds = []
     for i, (p, t) in enumerate(zip(primals, tangents, strict=True)):
         pl, ptd = tree_flatten(p)
         tl, ttd = tree_flatten(t)
         if ptd != ttd:
-            raise ValueError(f"jvp: tangent {i} has structure {ttd}, but primal {i} has {ptd}")
+            raise ValueError(f"{name}: tangent {i} has structure {ttd}, but primal {i} has {ptd}")
         for a, b in zip(pl, tl, strict=True):
             if shape_of(a) != shape_of(b):
                 raise ValueError(
-                    f"jvp: tangent {i} has a leaf of shape {shape_of(b)} where primal {i} has "
-                    f"shape {shape_of(a)}"
+                    f"{name}: tangent {i} has a leaf of shape {shape_of(b)} where primal {i} "
+                    f"has shape {shape_of(a)}"
                 )
-    return tuple(primals), tuple(tangents)
+            if _is_complex(b):
+                raise _complex_error(name, f"tangent {i}")
+        seeds.extend(tl)
+    return seeds
 
 
 def _push(
-    f: Callable[..., Any], args: tuple[Any, ...], nums: tuple[int, ...], seeds: list[Any], name: str
-) -> tuple[Any, TreeDef, list[Any], list[Any]]:
-    """Run ``f`` with the leaves of ``args[nums]`` as Duals carrying ``seeds``.
+    f: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    nums: tuple[int, ...],
+    inputs: Inputs,
+    seeds: list[Any],
+    batch: tuple[int, ...],
+    has_aux: bool,
+    name: str,
+) -> tuple[TreeDef, list[Any], list[Any], Any]:
+    """Run ``f`` with the inputs' leaves as Duals carrying ``seeds`` (leading axes ``batch``).
 
-    Returns the output structure's pieces: (output tree def, primal leaves,
-    tangent leaves); a leaf that does not depend on the inputs gets zeros.
+    Returns (output structure, primal leaves, tangent leaves, aux); an output
+    leaf that does not depend on the inputs gets a zero tangent.
     """
     with new_level() as level:
         new_args = list(args)
-        k = 0
-        batch: tuple[int, ...] = ()
-        for i in nums:
-            leaves, td = tree_flatten(args[i])
-            duals = []
-            for x in leaves:
-                x = _float_leaf(x, name)
-                t = seeds[k]
-                batch = shape_of(t)[: len(shape_of(t)) - len(shape_of(x))]
-                duals.append(Dual._make(x, _tangent_like(t, x), level))
-                k += 1
+        it = iter(seeds)
+        for i, (leaves, td) in zip(nums, inputs, strict=True):
+            duals = [Dual._make(x, _cast_like(next(it), x), level) for x in leaves]
             new_args[i] = tree_unflatten(td, duals)
-        out = f(*new_args)
+        out = f(*new_args, **kwargs)
+
+    def unwrap(o: Any) -> Any:
+        return o.primal if isinstance(o, Dual) and o._level == level else o
+
+    out, aux = _split_aux(out, has_aux, name)
     leaves, td = tree_flatten(out)
     prims, tans = [], []
     for o in leaves:
-        if isinstance(o, Dual) and o._level == level:
-            prims.append(o.primal)
-            tans.append(o.tangent)
+        p = unwrap(o)
+        _check_output(p, name)
+        prims.append(p)
+        if p is o:
+            tans.append(zeros_like_shape(batch + shape_of(p), p))
         else:
-            prims.append(o)
-            tans.append(_zeros(batch + shape_of(o), o))
-    return out, td, prims, tans
+            tans.append(_check_derivative(o.tangent, name))
+    return td, prims, tans, _strip(aux, unwrap) if has_aux else None
 
 
-def _tangent_like(t: Any, x: Any) -> Any:
-    t = as_float(t)
-    dtype = getattr(primal_of(x), "dtype", None)
-    if dtype is not None and dtype.kind == "f" and isinstance(t, np.ndarray) and t.dtype != dtype:
-        t = t.astype(dtype)
-    if type(primal_of(x)) is float and isinstance(t, (np.floating, np.ndarray)) and np.ndim(t) == 0:
-        t = float(t)
-    return t
+def _jvp(
+    f: Callable[..., Any], primals: Any, tangents: Any, has_aux: bool, name: str
+) -> tuple[Any, ...]:
+    seeds = _check_tangents(primals, tangents, name)
+    nums = tuple(range(len(primals)))
+    inputs = _inputs(tuple(primals), nums, name)
+    td, prims, tans, aux = _push(f, tuple(primals), {}, nums, inputs, seeds, (), has_aux, name)
+    out = (tree_unflatten(td, prims), tree_unflatten(td, tans))
+    return (*out, aux) if has_aux else out
 
 
-def _zeros(shape: tuple[int, ...], like: Any) -> Any:
-    return (
-        zeros_like(np.zeros(shape, dtype=getattr(primal_of(like), "dtype", np.float64)))
-        if shape
-        else 0.0
-    )
-
-
-def jvp(f: Callable[..., Any], primals: Any, tangents: Any) -> tuple[Any, Any]:
+def jvp(f: Callable[..., Any], primals: Any, tangents: Any, has_aux: bool = False) -> Any:
     """``(f(*primals), J v)``: the output and its directional derivative along ``tangents``.
 
     One forward pass. ``primals`` and ``tangents`` are tuples with one entry
-    (a pytree) per argument, of matching structure and shapes.
+    (a pytree) per argument, of matching structure and shapes. With
+    ``has_aux``: ``(out, out_tangent, aux)``.
     """
-    primals, tangents = _check_tangents(primals, tangents)
-    seeds = [leaf for t in tangents for leaf in tree_flatten(t)[0]]
-    _, td, prims, tans = _push(f, primals, tuple(range(len(primals))), seeds, "jvp")
-    return tree_unflatten(td, prims), tree_unflatten(td, tans)
+    return _jvp(f, primals, tangents, has_aux, "jvp")
 
 
 def derivative(f: Callable[..., Any]) -> Callable[..., Any]:
-    """f' for a function of one scalar (forward mode); the output may be any shape or pytree.
+    """f'(x) for a function of one number x (forward mode); the output may be any pytree.
 
-    On an array input the seed is all ones, which for an elementwise ``f``
-    gives f' at every point at once (handy for plotting).
+    Further arguments are passed through undifferentiated. On an array ``x``
+    the seed is all ones, which for an elementwise ``f`` gives f' at every
+    point at once (handy for plotting).
     """
 
     @functools.wraps(f)
-    def wrapped(x: Any, *args: Any) -> Any:
-        x = as_float(x)
-        one = np.ones_like(x) if isinstance(x, np.ndarray) else 1.0
-        return jvp(lambda x: f(x, *args), (x,), (one,))[1]
+    def wrapped(x: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(x, (list, tuple, dict)) or x is None:
+            raise TypeError(
+                f"derivative: x must be a number (or an array of points), got "
+                f"{type(x).__name__}; use dd.jvp or dd.jacfwd for pytree inputs"
+            )
+        x = _input_leaf(x, "derivative", 0)
+        one = np.ones(shape_of(x), dtype=primal_of(x).dtype) if shape_of(x) else 1.0
+        inputs = [([x], tree_flatten(x)[1])]
+        td, _, tans, _ = _push(f, (x, *args), kwargs, (0,), inputs, [one], (), False, "derivative")
+        return tree_unflatten(td, tans)
 
     return wrapped
 
@@ -322,86 +457,47 @@ def derivative(f: Callable[..., Any]) -> Callable[..., Any]:
 # --- Jacobians and Hessians ---------------------------------------------------------
 
 
-def _flat_inputs(args: tuple[Any, ...], nums: tuple[int, ...]) -> tuple[list[Any], list[TreeDef]]:
-    leaves: list[Any] = []
-    tds: list[TreeDef] = []
-    for i in nums:
-        ls, td = tree_flatten(args[i])
-        leaves.extend(as_float(x) for x in ls)
-        tds.append(td)
-    return leaves, tds
+def _finish(block: Any, x: Any) -> Any:
+    """A Jacobian block as the user gets it: a float for float in and out, a writable array."""
+    if isinstance(block, np.ndarray):
+        if type(x) is float and block.shape == ():
+            return float(block)
+        return block if block.flags.writeable else block.copy()
+    if type(x) is float and isinstance(block, np.floating):
+        return float(block)
+    return block
 
 
 def _assemble(
-    out_td: TreeDef,
-    rows: list[Any],
-    out_prims: list[Any],
-    in_leaves: list[Any],
-    in_tds: list[TreeDef],
-    single: bool,
+    out_td: TreeDef, cols: list[Any], values: list[Any], inputs: Inputs, single: bool
 ) -> Any:
     """Jacobian blocks in JAX's layout: output structure outside, input structure inside.
 
-    ``rows[j]`` is the output leaf j's derivative with the flattened input
-    index first: shape ``(N, *out_shape)``.
+    ``cols[j]`` is output leaf j's derivative with the flattened input index
+    last: shape ``(*out_shape, N)``; block (j, x) is shaped ``out_shape + x.shape``.
     """
-    sizes = [int(np.prod(shape_of(x))) for x in in_leaves]
-    offsets = np.cumsum([0, *sizes])
+    in_leaves = [x for leaves, _ in inputs for x in leaves]
     blocks = []
-    for r, o in zip(rows, out_prims, strict=True):
-        oshape = shape_of(o)
-        per_leaf = []
-        for x, a, b in zip(in_leaves, offsets[:-1], offsets[1:], strict=True):
-            block = ops.reshape(r[a:b], (b - a, *oshape))
-            block = ops.reshape(ops.moveaxis(block, 0, -1), oshape + shape_of(x))
-            per_leaf.append(block)
+    for c, v in zip(cols, values, strict=True):
+        oshape, start, per_leaf = shape_of(v), 0, []
+        for x in in_leaves:
+            part = c if len(in_leaves) == 1 else c[..., start : start + _size(x)]
+            per_leaf.append(_finish(ops.reshape(part, oshape + shape_of(x)), x))
+            start += _size(x)
         it = iter(per_leaf)
-        per_arg = [tree_unflatten(td, [next(it) for _ in range(td.num_leaves)]) for td in in_tds]
+        per_arg = [tree_unflatten(td, [next(it) for _ in leaves]) for leaves, td in inputs]
         blocks.append(per_arg[0] if single else tuple(per_arg))
     return tree_unflatten(out_td, blocks)
 
 
-def jacfwd(
-    f: Callable[..., Any], argnums: Any = 0, *, chunk_size: int | None = None
-) -> Callable[..., Any]:
-    """The Jacobian of ``f`` by forward mode, shaped ``out.shape + in.shape``.
-
-    All basis directions ride in one batched tangent (``chunk_size`` at a
-    time; by default as many as keep a tangent under 4M elements), so an
-    n-input Jacobian costs one vectorized pass rather than n.
-    """
-
-    @functools.wraps(f)
-    def jac(*args: Any) -> Any:
-        nums, single = _argnums(argnums, len(args), "jacfwd")
-        leaves, tds = _flat_inputs(args, nums)
-        sizes = [int(np.prod(shape_of(x))) for x in leaves]
-        n = int(sum(sizes))
-        chunk = chunk_size or max(1, min(n, _CHUNK_ELEMENTS // max(n, 1)))
-        parts: list[list[Any]] = []
-        out_td: TreeDef | None = None
-        prims: list[Any] = []
-        for start in range(0, max(n, 1), chunk):
-            k = min(chunk, n - start)
-            seeds = _basis(leaves, sizes, start, k)
-            _, out_td, prims, tans = _push(f, args, nums, seeds, "jacfwd")
-            parts.append(tans)
-        rows = [
-            ops.concatenate([ops.reshape(p[j], (-1, *shape_of(prims[j]))) for p in parts])
-            for j in range(len(prims))
-        ]
-        assert out_td is not None
-        return _assemble(out_td, rows, prims, leaves, tds, single)
-
-    return jac
-
-
-def _basis(leaves: list[Any], sizes: list[int], start: int, k: int) -> list[Any]:
-    """Tangents for directions ``start .. start+k`` of the flattened inputs, per leaf."""
+def _basis(leaves: list[Any], start: int, k: int) -> list[Any]:
+    """Tangents for directions ``start .. start+k`` of the flattened inputs, one per leaf,
+    each shaped ``(k, *leaf.shape)``."""
     seeds, offset = [], 0
-    for x, size in zip(leaves, sizes, strict=True):
+    for x in leaves:
+        size = _size(x)
         dtype = getattr(primal_of(x), "dtype", np.dtype(np.float64))
-        t = np.zeros((k, size), dtype=dtype if dtype.kind == "f" else np.float64)
+        t = np.zeros((k, size), dtype=dtype)
         lo, hi = max(0, offset - start), min(k, offset + size - start)
         if lo < hi:
             r = np.arange(lo, hi)
@@ -411,90 +507,173 @@ def _basis(leaves: list[Any], sizes: list[int], start: int, k: int) -> list[Any]
     return seeds
 
 
-def jacrev(f: Callable[..., Any], argnums: Any = 0) -> Callable[..., Any]:
-    """The Jacobian of ``f`` by reverse mode, shaped ``out.shape + in.shape``.
+def _columns(parts: list[list[Any]], j: int) -> Any:
+    """Output leaf j's tangents from every chunk, ``(N, *out_shape)`` -> ``(*out_shape, N)``."""
+    ts = [p[j] for p in parts]
+    t = ts[0] if len(ts) == 1 else ops.concatenate(ts)
+    return ops.moveaxis(t, 0, -1) if len(shape_of(t)) > 1 else t
 
-    ``f`` is recorded once; then one reverse pass per output element.
+
+def jacfwd(
+    f: Callable[..., Any],
+    argnums: Any = 0,
+    has_aux: bool = False,
+    *,
+    chunk_size: int | None = None,
+) -> Callable[..., Any]:
+    """The Jacobian of ``f`` by forward mode, shaped ``out.shape + in.shape``.
+
+    All basis directions ride in one batched tangent (``chunk_size`` at a
+    time; by default as many as keep a seed under 4M elements), so an
+    n-input Jacobian costs one vectorized pass rather than n. With
+    ``has_aux``: ``(jacobian, aux)``.
     """
+    if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size < 1):
+        raise ValueError(f"jacfwd: chunk_size must be a positive int, got {chunk_size!r}")
 
     @functools.wraps(f)
-    def jac(*args: Any) -> Any:
-        nums, single = _argnums(argnums, len(args), "jacrev")
-        tape, inputs, out = _record(f, args, {}, nums, "jacrev")
-        out_leaves, out_td = tree_flatten(out)
-        in_vars = [v for xs, _ in inputs for v in xs]
-        in_leaves = [v.value for v in in_vars]
-        rows = []
-        prims = []
-        for o in out_leaves:
-            value = _unwrap(o, tape)
-            prims.append(value)
-            node = tape.node_of(o)
-            m = int(np.prod(shape_of(value)))
-            rows.append(_reverse_rows(tape, node, value, m, in_vars))
-        return _assemble(out_td, rows, prims, in_leaves, [td for _, td in inputs], single)
+    def jac(*args: Any, **kwargs: Any) -> Any:
+        nums, single = _argnums(argnums, len(args), "jacfwd")
+        inputs = _inputs(args, nums, "jacfwd")
+        leaves = [x for xs, _ in inputs for x in xs]
+        n = sum(_size(x) for x in leaves)
+        chunk = chunk_size or max(1, min(n, _CHUNK_ELEMENTS // max(n, 1)))
+        parts = []
+        for start in range(0, max(n, 1), chunk):
+            k = min(chunk, n - start)
+            seeds = _basis(leaves, start, k)
+            td, prims, tans, aux = _push(
+                f, args, kwargs, nums, inputs, seeds, (k,), has_aux, "jacfwd"
+            )
+            parts.append(tans)
+        cols = [_columns(parts, j) for j in range(len(prims))]
+        result = _assemble(td, cols, prims, inputs, single)
+        return (result, aux) if has_aux else result
 
     return jac
 
 
-def _reverse_rows(tape: Tape, node: int | None, value: Any, m: int, in_vars: list[Var]) -> Any:
-    """``(N, *out_shape)``: d out / d inputs, one reverse pass per output element."""
-    n = sum(int(np.prod(shape_of(v.value))) for v in in_vars)
-    if node is None:
-        return np.zeros((n, *shape_of(value)))
+def _reverse_columns(tape: Tape, out: Any, value: Any, xs: list[Var]) -> Any:
+    """``(*out_shape, N)``: d out / d inputs, one reverse pass per output element."""
+    oshape = shape_of(value)
+    n = sum(_size(v.value) for v in xs)
     dtype = getattr(primal_of(value), "dtype", np.dtype(np.float64))
-    cols = []
-    for e in range(m):
-        seed = np.zeros(m, dtype=dtype if dtype.kind == "f" else np.float64)
+    dtype = dtype if dtype.kind == "f" else np.dtype(np.float64)
+    node = tape.node_of(out)
+    if node is None:
+        return np.zeros((*oshape, n), dtype=dtype)
+    rows = []
+    for e in range(_size(value)):
+        seed = np.zeros(_size(value), dtype=dtype)
         seed[e] = 1
-        seed_v: Any = seed.reshape(shape_of(value)) if shape_of(value) else 1.0
+        seed_v = seed.reshape(oshape) if oshape or type(primal_of(value)) is not float else 1.0
         cts = backprop(tape.entries, {node: seed_v}, set(), False)
         grads = [
             ops.reshape(cts[v._node], (-1,))
             if v._node in cts
-            else np.zeros(int(np.prod(shape_of(v.value))))
-            for v in in_vars
+            else np.zeros(_size(v.value), dtype=dtype)
+            for v in xs
         ]
-        cols.append(ops.concatenate(grads) if len(grads) > 1 else grads[0])
-    stacked = ops.stack(cols, axis=-1)  # (N, m)
-    return ops.reshape(stacked, (n, *shape_of(value)))
+        rows.append(grads[0] if len(grads) == 1 else ops.concatenate(grads))
+    return ops.reshape(ops.stack(rows), (*oshape, n))
 
 
-def jacobian(f: Callable[..., Any], argnums: Any = 0, mode: str = "auto") -> Callable[..., Any]:
-    """The Jacobian of ``f``, shaped ``out.shape + in.shape``.
+def _reverse_jacobian(
+    tape: Tape, xs: list[list[Var]], inputs: Inputs, out: Any, single: bool, name: str
+) -> Any:
+    """The Jacobian of ``out`` (recorded on ``tape``) with respect to the Vars ``xs``."""
+    out_leaves, out_td = tree_flatten(out)
+    flat_xs = [v for vs in xs for v in vs]
+    values, cols = [], []
+    for o in out_leaves:
+        value = _unwrap(o, tape)
+        _check_output(value, name)
+        values.append(value)
+        cols.append(_check_derivative(_reverse_columns(tape, o, value, flat_xs), name))
+    return _assemble(out_td, cols, values, inputs, single)
 
-    ``mode="auto"`` uses forward mode when the inputs are no larger than the
-    output (n <= m passes are cheaper forward) and reverse mode otherwise;
-    ``"fwd"`` and ``"rev"`` force one.
+
+def jacrev(f: Callable[..., Any], argnums: Any = 0, has_aux: bool = False) -> Callable[..., Any]:
+    """The Jacobian of ``f`` by reverse mode, shaped ``out.shape + in.shape``.
+
+    ``f`` is recorded once; then one reverse pass per output element. With
+    ``has_aux``: ``(jacobian, aux)``.
     """
-    if mode not in ("auto", "fwd", "rev"):
-        raise ValueError(f"jacobian: mode must be 'auto', 'fwd' or 'rev', got {mode!r}")
-    fwd, rev = jacfwd(f, argnums), jacrev(f, argnums)
-    if mode != "auto":
-        return fwd if mode == "fwd" else rev
 
     @functools.wraps(f)
-    def jac(*args: Any) -> Any:
-        nums, _ = _argnums(argnums, len(args), "jacobian")
-        n = sum(int(np.prod(shape_of(x))) for i in nums for x in tree_flatten(args[i])[0])
-        out_leaves = tree_flatten(_plain_output(f, args))[0]
-        m = sum(int(np.prod(shape_of(o))) for o in out_leaves)
-        return fwd(*args) if n <= m else rev(*args)
+    def jac(*args: Any, **kwargs: Any) -> Any:
+        nums, single = _argnums(argnums, len(args), "jacrev")
+        inputs = _inputs(args, nums, "jacrev")
+        tape, xs, out = _record(f, args, kwargs, nums, inputs)
+        out, aux = _split_aux(out, has_aux, "jacrev")
+        result = _reverse_jacobian(tape, xs, inputs, out, single, "jacrev")
+        return (result, _strip(aux, lambda x: _unwrap(x, tape))) if has_aux else result
 
     return jac
 
 
-def _plain_output(f: Callable[..., Any], args: tuple[Any, ...]) -> Any:
-    """``f`` evaluated on plain values: its output size decides the Jacobian's mode."""
-    return f(*args)
+def _shape_key(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """What the output's size usually depends on: the arguments' structures and shapes."""
+    key: list[Any] = []
+    for a in args:
+        leaves, td = tree_flatten(a)
+        key.append(td)
+        key.extend(shape_of(x) for x in leaves)
+    return tuple(key)
 
 
-def hessian(f: Callable[..., Any], argnums: Any = 0) -> Callable[..., Any]:
-    """The Hessian of scalar ``f``, shaped ``in.shape + in.shape``: forward over reverse."""
-    return jacfwd(grad(f, argnums), argnums)
+def jacobian(
+    f: Callable[..., Any], argnums: Any = 0, mode: str = "auto", has_aux: bool = False
+) -> Callable[..., Any]:
+    """The Jacobian of ``f``, shaped ``out.shape + in.shape``.
+
+    ``mode="fwd"`` is :func:`jacfwd`, ``"rev"`` is :func:`jacrev`. ``"auto"``
+    uses forward mode when the inputs have no more elements than the outputs
+    (n passes forward are then no dearer than m backward) and reverse mode
+    otherwise. To learn the output size it records ``f`` once, and keeps that
+    record when reverse mode wins; the choice is remembered per argument
+    shapes, so later calls run the chosen mode directly.
+    """
+    if mode not in ("auto", "fwd", "rev"):
+        raise ValueError(f"jacobian: mode must be 'auto', 'fwd' or 'rev', got {mode!r}")
+    fwd, rev = jacfwd(f, argnums, has_aux), jacrev(f, argnums, has_aux)
+    if mode != "auto":
+        return fwd if mode == "fwd" else rev
+    modes: dict[tuple[Any, ...], Callable[..., Any]] = {}
+
+    @functools.wraps(f)
+    def jac(*args: Any, **kwargs: Any) -> Any:
+        key = _shape_key(args)
+        chosen = modes.get(key)
+        if chosen is not None:
+            return chosen(*args, **kwargs)
+        nums, single = _argnums(argnums, len(args), "jacobian")
+        inputs = _inputs(args, nums, "jacobian")
+        tape, xs, out = _record(f, args, kwargs, nums, inputs)
+        out, aux = _split_aux(out, has_aux, "jacobian")
+        n = sum(_size(x) for leaves, _ in inputs for x in leaves)
+        m = sum(_size(_unwrap(o, tape)) for o in tree_flatten(out)[0])
+        if len(modes) >= _MODE_CACHE:
+            modes.clear()
+        modes[key] = fwd if n <= m else rev
+        if n <= m:
+            return fwd(*args, **kwargs)
+        result = _reverse_jacobian(tape, xs, inputs, out, single, "jacobian")
+        return (result, _strip(aux, lambda x: _unwrap(x, tape))) if has_aux else result
+
+    return jac
+
+
+def hessian(f: Callable[..., Any], argnums: Any = 0, has_aux: bool = False) -> Callable[..., Any]:
+    """The Hessian of real scalar ``f``, shaped ``in.shape + in.shape``: forward over reverse
+    (``jacfwd(grad(f))``). With ``has_aux``: ``(hessian, aux)``."""
+    if not has_aux:
+        return jacfwd(grad(f, argnums), argnums)
+    return jacfwd(grad(f, argnums, has_aux=True), argnums, has_aux=True)
 
 
 def hvp(f: Callable[..., Any], primals: Any, tangents: Any) -> Any:
-    """The Hessian-vector product H v of scalar ``f`` (gradient w.r.t. the first argument),
-    by forward over reverse, without building H: ``jvp(grad(f), primals, tangents)[1]``."""
-    return jvp(grad(f), primals, tangents)[1]
+    """The Hessian-vector product H v of real scalar ``f`` (gradient with respect to the
+    first argument), by forward over reverse without building H: the tangent part of
+    ``jvp(grad(f), primals, tangents)``, shaped like the first argument."""
+    return _jvp(grad(f), primals, tangents, False, "hvp")[1]

@@ -51,6 +51,7 @@ class Tape:
         "_exit",
         "_leaf_nodes",
         "_nodes",
+        "_outer",
         "_recording",
         "_user",
         "entries",
@@ -63,6 +64,7 @@ class Tape:
         self.leaves: list[tuple[int, Var, Any]] = []  # (node, var, value seen by the tape)
         self.level = 0
         self._nodes = 0
+        self._outer: Tape | None = None  # the user tape that was active when this one began
         self._leaf_nodes: dict[int, int] = {}
         self._created: list[Var] = []
         self._recording = False
@@ -76,6 +78,7 @@ class Tape:
             raise TapeError("a Tape records once: create a new dd.Tape() for each block")
         levels = new_level()
         self.level = levels.__enter__()
+        self._outer = _ACTIVE.get()
         token = _ACTIVE.set(self)
         self._recording = True
 
@@ -371,7 +374,7 @@ class Var(ArrayOps):
 
     def _process(self, rule: Rule, args: Sequence[Any], params: dict[str, Any]) -> Any:
         tape = self._tape
-        active = _ACTIVE.get()
+        active = _recorder(_ACTIVE.get())
         if tape is None or not tape._recording:
             if tape is not None and active is not None:
                 raise _stale(rule)
@@ -390,13 +393,41 @@ class Var(ArrayOps):
                     inputs.append((i, a._node))
                 elif at is None or (at._recording and at.level < tape.level):
                     if tape._user:  # watch it: a leaf of this tape
-                        value = a.value if at is None else a
+                        # under an outer tape, pass the Var on so the outer one records too
+                        value = a.value if at is None and tape._outer is None else a
                         vals[i] = value
                         inputs.append((i, tape._leaf(a, value)))
                 elif not at._recording:
                     raise _stale(rule)
-        ans = bind(rule, vals, params)
+        if any(isinstance(v, Var) for v in vals):
+            ans = _bind_below(tape.level, rule, vals, params)
+        else:
+            ans = bind(rule, vals, params)
         return tape._record(rule, tuple(vals), tuple(inputs), params, ans)
+
+
+# The level of the tape computing the primal of an op it records. Tapes at that level
+# or above have seen the op; the Vars of outer tapes in its inputs go to outer tapes.
+_HANDLING: contextvars.ContextVar[int] = contextvars.ContextVar(
+    "dualdiff_handling", default=1 << 62
+)
+
+
+def _recorder(active: Tape | None) -> Tape | None:
+    """The innermost active user tape that has not seen the op being processed yet."""
+    handling = _HANDLING.get()
+    while active is not None and active.level >= handling:
+        active = active._outer
+    return active
+
+
+def _bind_below(level: int, rule: Rule, vals: list[Any], params: dict[str, Any]) -> Any:
+    """The primal of an op whose inputs include Vars of outer tapes, recorded by those."""
+    token = _HANDLING.set(level)
+    try:
+        return bind(rule, vals, params)
+    finally:
+        _HANDLING.reset(token)
 
 
 def _stale(rule: Rule) -> TapeError:
@@ -431,8 +462,8 @@ def zeros_like(value: Any) -> Any:
 
 def plain(g: Any, like: Any) -> Any:
     """A gradient as the user gets it: a float for a float input, a writable array otherwise."""
-    if type(like) is float and isinstance(g, (float, np.floating)):
-        return float(g)
+    if type(like) is float and isinstance(g, (float, np.floating, np.ndarray)) and np.ndim(g) == 0:
+        return float(g)  # a 0-d array arrives when a broadcast cotangent was summed back
     if isinstance(g, np.ndarray):
         if not g.flags.writeable:
             g = g.copy()

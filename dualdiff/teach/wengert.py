@@ -31,8 +31,8 @@ def node_names(tape: Tape) -> dict[int, str]:
     return {n: f"v{i + 1}" for i, n in enumerate(nodes)}
 
 
-def wengert_list(tape: Tape) -> str:
-    """The tape as a Wengert list: inputs first (``v1 = x1``), then one line per op."""
+def wengert_rows(tape: Tape) -> list[tuple[int, str, str]]:
+    """``(node, "v3 = log(v1)", value text)`` for every node, in recording order."""
     names = node_names(tape)
     rows: list[tuple[int, str, str]] = []
     for k, (node, var, value) in enumerate(tape.leaves):
@@ -46,5 +46,11 @@ def wengert_list(tape: Tape) -> str:
             (node, f"{names[node]} = {rule.name}({', '.join(args + extra)})", format_value(ans))
         )
     rows.sort()
+    return rows
+
+
+def wengert_list(tape: Tape) -> str:
+    """The tape as a Wengert list: inputs first (``v1 = x1``), then one line per op."""
+    rows = wengert_rows(tape)
     width = max((len(r[1]) for r in rows), default=0)
     return "\n".join(f"{text:<{width}}  = {value}" for _, text, value in rows)

@@ -129,9 +129,22 @@ def call_primal(rule: Rule, args: Sequence[Any], params: dict[str, Any]) -> Any:
     try:
         return rule.primal(*args, **params)
     except (ValueError, TypeError, IndexError) as err:
-        kinds = ", ".join(_describe(a) for a in args)
-        extra = f" with {params}" if params else ""
-        raise type(err)(f"dualdiff op '{rule.name}' failed on ({kinds}){extra}: {err}") from err
+        raise _op_error(rule, args, params, err) from err
+
+
+_HINTS = {
+    ValueError: "check the shapes (they must broadcast as in NumPy) and the parameters",
+    TypeError: "dualdiff ops take numbers, numeric arrays, Duals and Vars",
+    IndexError: "check the index against the shape",
+}
+
+
+def _op_error(rule: Rule, args: Sequence[Any], params: dict[str, Any], err: Exception) -> Exception:
+    """``err`` as the built-in exception it derives from, naming the op, its inputs and a fix."""
+    kind = next(k for k in _HINTS if isinstance(err, k))
+    kinds = ", ".join(_describe(a) for a in args)
+    extra = f" with {params}" if params else ""
+    return kind(f"dualdiff op '{rule.name}' failed on ({kinds}){extra}: {err} ({_HINTS[kind]})")
 
 
 def bind(rule: Rule, args: Sequence[Any], params: dict[str, Any]) -> Any:
@@ -182,6 +195,11 @@ def _check_name(name: str) -> None:
 def _as_rules(rules: Any, what: str, name: str) -> tuple[Any, ...]:
     if callable(rules) or rules is None:
         rules = (rules,)
+    if not isinstance(rules, (tuple, list)):
+        raise TypeError(
+            f"the {what} rules of op '{name}' must be a callable, None, or a tuple with one "
+            f"of those per positional input; got {type(rules).__name__}"
+        )
     rules = tuple(rules)
     for i, r in enumerate(rules):
         if r is not None and not callable(r):

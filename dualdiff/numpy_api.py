@@ -132,7 +132,8 @@ def apply_function(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
     """Handle a NumPy function called on a Dual or Var."""
     fn = _FUNCTIONS.get(func) or _user_op(func)
     if fn is None:
-        raise _no_rule(f"np.{getattr(func, '__name__', func)}")
+        module = str(getattr(func, "__module__", None) or "numpy").replace("numpy", "np", 1)
+        raise _no_rule(f"{module}.{getattr(func, '__name__', func)}")
     try:
         return fn(*args, **kwargs)
     except TypeError as err:

@@ -74,7 +74,7 @@ class Tape:
     # --- recording ----------------------------------------------------------
 
     def __enter__(self) -> Tape:
-        if self._recording or self.entries or self.leaves:
+        if self._recording or self.level:  # level is set by the first __enter__
             raise TapeError("a Tape records once: create a new dd.Tape() for each block")
         levels = new_level()
         self.level = levels.__enter__()

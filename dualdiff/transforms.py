@@ -49,6 +49,14 @@ Inputs = list[tuple[list[Any], TreeDef]]
 # --- arguments and outputs --------------------------------------------------------
 
 
+def _check_callable(f: Any, name: str) -> None:
+    if not callable(f):
+        raise TypeError(
+            f"{name}: the first argument must be the function to differentiate, got "
+            f"{type(f).__name__}; pass the function itself (dd.{name}(f)), not its value f(x)"
+        )
+
+
 def _argnums(argnums: Any, nargs: int, name: str) -> tuple[tuple[int, ...], bool]:
     """``argnums`` as a tuple of distinct valid indices, and whether it was a single int."""
     if type(argnums) is int and 0 <= argnums < nargs:
@@ -247,6 +255,7 @@ def value_and_grad(
     Returns ``(value, grad)`` or ``((value, aux), grad)``; ``grad`` is shaped
     like the argument (a tuple of those for a tuple ``argnums``).
     """
+    _check_callable(f, "grad")
 
     @functools.wraps(f)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
@@ -314,6 +323,7 @@ def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> Any:
     ``vjp_fn`` may be called many times (one reverse pass each). With
     ``has_aux``: ``(out, vjp_fn, aux)``.
     """
+    _check_callable(f, "vjp")
     nums = tuple(range(len(primals)))
     inputs = _inputs(primals, nums, "vjp")
     tape, xs, out = _record(f, primals, {}, nums, inputs)
@@ -412,6 +422,7 @@ def _push(
 def _jvp(
     f: Callable[..., Any], primals: Any, tangents: Any, has_aux: bool, name: str
 ) -> tuple[Any, ...]:
+    _check_callable(f, name)
     seeds = _check_tangents(primals, tangents, name)
     nums = tuple(range(len(primals)))
     inputs = _inputs(tuple(primals), nums, name)
@@ -437,6 +448,7 @@ def derivative(f: Callable[..., Any]) -> Callable[..., Any]:
     the seed is all ones, which for an elementwise ``f`` gives f' at every
     point at once (handy for plotting).
     """
+    _check_callable(f, "derivative")
 
     @functools.wraps(f)
     def wrapped(x: Any, *args: Any, **kwargs: Any) -> Any:
@@ -528,6 +540,7 @@ def jacfwd(
     n-input Jacobian costs one vectorized pass rather than n. With
     ``has_aux``: ``(jacobian, aux)``.
     """
+    _check_callable(f, "jacfwd")
     if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size < 1):
         raise ValueError(f"jacfwd: chunk_size must be a positive int, got {chunk_size!r}")
 
@@ -560,7 +573,7 @@ def _reverse_columns(tape: Tape, out: Any, value: Any, xs: list[Var]) -> Any:
     dtype = getattr(primal_of(value), "dtype", np.dtype(np.float64))
     dtype = dtype if dtype.kind == "f" else np.dtype(np.float64)
     node = tape.node_of(out)
-    if node is None:
+    if node is None or _size(value) == 0:  # a constant or empty output: nothing to sweep
         return np.zeros((*oshape, n), dtype=dtype)
     rows = []
     for e in range(_size(value)):
@@ -599,6 +612,7 @@ def jacrev(f: Callable[..., Any], argnums: Any = 0, has_aux: bool = False) -> Ca
     ``f`` is recorded once; then one reverse pass per output element. With
     ``has_aux``: ``(jacobian, aux)``.
     """
+    _check_callable(f, "jacrev")
 
     @functools.wraps(f)
     def jac(*args: Any, **kwargs: Any) -> Any:

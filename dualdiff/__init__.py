@@ -62,6 +62,7 @@ from .ops import (
     where,
 )
 from .pytree import tree_flatten, tree_map, tree_unflatten
+from .replay import BranchChanged, Compiled, compile
 from .reverse import Tape, TapeError, Var
 from .transforms import (
     derivative,
@@ -88,4 +89,5 @@ __all__ = [
     "sin", "sinh", "softmax", "softplus", "sqrt", "square", "squeeze", "stack",
     "stop_gradient", "subtract", "sum", "swapaxes", "tan", "tanh", "transpose",
     "tree_flatten", "tree_map", "tree_unflatten", "value_and_grad", "vjp", "where",
+    "BranchChanged", "Compiled", "compile",
 ]  # fmt: skip

@@ -57,6 +57,8 @@ def unary(math_fn: Callable[[float], float], np_fn: Callable[..., Any]) -> Calla
     """
 
     def primal(x: Any) -> Any:
+        if type(x) is int:  # a Python int stays weakly typed: 1 / n keeps float32 float32
+            x = float(x)
         if type(x) is float:
             try:
                 return math_fn(x)

@@ -7,6 +7,9 @@ works on traced values.
 
 from __future__ import annotations
 
+import contextvars
+import operator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -20,6 +23,21 @@ _ADD, _SUB, _MUL = REGISTRY["add"], REGISTRY["subtract"], REGISTRY["multiply"]
 _DIV, _POW, _NEG = REGISTRY["divide"], REGISTRY["power"], REGISTRY["negative"]
 _MATMUL = REGISTRY["matmul"]
 _EMPTY: dict[str, Any] = {}
+
+# Who listens to comparisons on traced values: dd.compile, while it records, keeps
+# each outcome as a guard that a replay checks (a branch taken on the values).
+COMPARISONS: contextvars.ContextVar[Callable[..., None] | None] = contextvars.ContextVar(
+    "dualdiff_comparisons", default=None
+)
+
+
+def compare(fn: Callable[..., Any], *operands: Any) -> Any:
+    """``fn`` applied to the operands' primals, reported to a listening recorder."""
+    result = fn(*[primal_of(x) for x in operands])
+    listener = COMPARISONS.get()
+    if listener is not None:
+        listener(fn, operands, result)
+    return result
 
 
 class ArrayOps(Tracer):
@@ -76,27 +94,27 @@ class ArrayOps(Tracer):
 
     # comparisons act on primals: they steer control flow, they have no derivative
     def __lt__(self, other: Any) -> Any:
-        return primal_of(self) < primal_of(other)
+        return compare(operator.lt, self, other)
 
     def __le__(self, other: Any) -> Any:
-        return primal_of(self) <= primal_of(other)
+        return compare(operator.le, self, other)
 
     def __gt__(self, other: Any) -> Any:
-        return primal_of(self) > primal_of(other)
+        return compare(operator.gt, self, other)
 
     def __ge__(self, other: Any) -> Any:
-        return primal_of(self) >= primal_of(other)
+        return compare(operator.ge, self, other)
 
     def __eq__(self, other: Any) -> Any:  # type: ignore[override]
-        return primal_of(self) == primal_of(other)
+        return compare(operator.eq, self, other)
 
     def __ne__(self, other: Any) -> Any:  # type: ignore[override]
-        return primal_of(self) != primal_of(other)
+        return compare(operator.ne, self, other)
 
     __hash__ = object.__hash__
 
     def __bool__(self) -> bool:
-        return bool(primal_of(self))
+        return compare(bool, self)
 
     # conversions that would silently drop the derivative
     def _dropped(self, what: str) -> TypeError:

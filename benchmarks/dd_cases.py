@@ -1,0 +1,307 @@
+"""dualdiff's side of the six workloads, written with the public API only."""
+
+from __future__ import annotations
+
+from time import perf_counter
+from typing import Any
+
+import numpy as np
+
+from . import problems as P
+from .cases import Case, Sizes, w3_label, w3_tol
+
+
+def cases(workload: str, sizes: Sizes) -> list[Case]:
+    return list(_CASES[workload](sizes))
+
+
+def _case(workload: str, problem: str, variant: str, make: Any, **kw: Any) -> Case:
+    return Case(workload, problem, "dualdiff", variant, make, **kw)
+
+
+# --- W1 ------------------------------------------------------------------------------
+
+
+def _w1(sizes: Sizes) -> Any:
+    for batch, act in sizes.w1:
+        nodes = P.w1_nodes(sizes.w1_layers, batch)
+        problem = f"{act}, batch {batch}"
+        yield _case(
+            "W1",
+            problem,
+            "Var scalars, Tape + tape.gradient",
+            lambda b=batch, a=act: _w1_tape(sizes.w1_layers, b, a),
+            units=nodes,
+            unit="node",
+        )
+        yield _case(
+            "W1",
+            problem,
+            "dd.compile (tape replay)",
+            lambda b=batch, a=act: _w1_compiled(sizes.w1_layers, b, a),
+            units=nodes,
+            unit="node",
+        )
+
+
+def _w1_reference(layers: Any, batch: int, act: str) -> tuple[Any, Any, Any, list[float]]:
+    params, xs, ys = P.w1_problem(layers, batch)
+    return params, xs, ys, P.w1_limit(params, xs, ys, act)[1]
+
+
+def _w1_tape(layers: Any, batch: int, act: str) -> Any:
+    import dualdiff as dd
+
+    params, xs, ys, ref = _w1_reference(layers, batch, act)
+    leaves = [dd.Var(v) for v in P.w1_flatten(params)]
+    model = P.w1_unflatten(leaves, layers)
+    fn = dd.tanh if act == "tanh" else dd.relu
+
+    def step() -> Any:
+        with dd.Tape() as tape:
+            loss = P.w1_loss(model, xs, ys, fn)
+        return tape.gradient(loss, leaves)
+
+    return step, P.rel_err(step(), ref)
+
+
+def _w1_compiled(layers: Any, batch: int, act: str) -> Any:
+    import dualdiff as dd
+
+    params, xs, ys, ref = _w1_reference(layers, batch, act)
+    fn = dd.tanh if act == "tanh" else dd.relu
+    flat = P.w1_flatten(params)
+    loss_grad = dd.compile(lambda ws: P.w1_loss(P.w1_unflatten(ws, layers), xs, ys, fn))
+    step = lambda: loss_grad(flat)
+    step()
+    return step, P.rel_err(step()[1], ref)
+
+
+# --- W2 ------------------------------------------------------------------------------
+
+
+def _w2_f(dd: Any) -> Any:
+    log, sin = dd.log, dd.sin
+    return lambda x1, x2: log(x1) + x1 * x2 - sin(x2)
+
+
+def _w2(sizes: Sizes) -> Any:
+    def grad() -> Any:
+        import dualdiff as dd
+
+        g = dd.grad(_w2_f(dd), argnums=(0, 1))
+        step = lambda: g(*P.W2_POINT)
+        return step, P.rel_err(step(), P.W2_GRAD)
+
+    def compiled() -> Any:
+        import dualdiff as dd
+
+        g = dd.compile(_w2_f(dd), argnums=(0, 1))
+        step = lambda: g(*P.W2_POINT)
+        step()
+        return step, P.rel_err(step()[1], P.W2_GRAD)
+
+    yield _case("W2", "grad at (2, 5)", "dd.grad(f, argnums=(0, 1))", grad)
+    yield _case("W2", "grad at (2, 5)", "dd.compile (tape replay)", compiled)
+
+
+# --- W3 ------------------------------------------------------------------------------
+
+
+def mlp_loss(dd: Any, kind: str) -> Any:
+    """The MLP's loss as a function of (params, x, y): relu layers, MSE or softmax-CE."""
+
+    def loss(params: list[Any], x: Any, y: Any) -> Any:
+        h = x
+        layers = len(params) // 2
+        for k in range(layers):
+            h = h @ params[2 * k] + params[2 * k + 1]
+            if k < layers - 1:
+                h = dd.relu(h)
+        if kind == "mse":
+            return dd.mean(dd.square(h - y))
+        return -dd.sum(dd.log_softmax(h, axis=-1) * y) / h.shape[0]
+
+    return loss
+
+
+def _w3(sizes: Sizes) -> Any:
+    for layers, batch, kind in sizes.w3:
+        for dtype in sizes.w3_dtypes:
+            spec = (layers, batch, kind, dtype)
+            label = w3_label(layers, dtype)
+            for variant, builder in _W3_VARIANTS.items():
+                yield _case(
+                    "W3",
+                    label,
+                    variant,
+                    lambda s=spec, b=builder: _w3_make(s, b),
+                    unit="step",
+                    tol=w3_tol(dtype),
+                )
+
+
+def _w3_make(spec: Any, builder: Any) -> Any:
+    layers, batch, kind, dtype = spec
+    prob = P.w3_problem(layers, batch, kind, dtype)
+    ref = P.w3_reference_update(prob)
+    step, params = builder(prob)
+    before = [np.array(p, copy=True) for p in params()]
+    step()
+    err = P.w3_update_error(before, params(), ref)
+    dtypes = {str(np.asarray(p).dtype) for p in params()}
+    if dtypes != {dtype}:
+        raise AssertionError(f"{dtype} parameters came back as {dtypes}")
+    return step, err
+
+
+def _w3_functional(prob: dict[str, Any]) -> Any:
+    import dualdiff as dd
+
+    params, x, y = prob["params"], prob["x"], prob["y"]
+    value_and_grad = dd.value_and_grad(mlp_loss(dd, prob["loss"]))
+
+    def step() -> Any:
+        loss, grads = value_and_grad(params, x, y)
+        for p, g in zip(params, grads, strict=True):
+            p -= P.W3_LR * g
+        return loss
+
+    return step, lambda: params
+
+
+def _w3_compiled(prob: dict[str, Any]) -> Any:
+    import dualdiff as dd
+
+    params, x, y = prob["params"], prob["x"], prob["y"]
+    loss_grad = dd.compile(mlp_loss(dd, prob["loss"]))
+
+    def step() -> Any:
+        loss, grads = loss_grad(params, x, y)
+        for p, g in zip(params, grads, strict=True):
+            p -= P.W3_LR * g
+        return loss
+
+    return step, lambda: params
+
+
+def _w3_module(prob: dict[str, Any]) -> Any:
+    import dualdiff as dd
+
+    nn, optim = getattr(dd, "nn", None), getattr(dd, "optim", None)
+    if nn is None or optim is None:
+        from .cases import Skip
+
+        raise Skip("dd.nn / dd.optim are not available")
+    sizes = [prob["params"][0].shape[0]] + [w.shape[1] for w in prob["params"][::2]]
+    model = nn.MLP(sizes, activation="relu", rng=0)
+    weights = model.parameters()
+    _load(weights, prob["params"])
+    loss_fn = nn.mse_loss if prob["loss"] == "mse" else nn.cross_entropy
+    target = prob["y"] if prob["loss"] == "mse" else prob["labels"]
+    opt = optim.SGD(weights, lr=P.W3_LR)
+    x = prob["x"]
+
+    def step() -> Any:
+        opt.zero_grad()
+        with dd.Tape():
+            loss = loss_fn(model(x), target)
+        loss.backward()
+        opt.step()
+        return loss
+
+    return step, lambda: _unload(weights, prob["params"])
+
+
+def _load(weights: list[Any], params: list[np.ndarray]) -> None:
+    """Copy the problem's W (in, out), b (out,) into the model (which may store W as (out, in))."""
+    for var, p in zip(weights, params, strict=True):
+        shape = np.shape(var.value)
+        var.value = np.array(p if shape == p.shape else p.T, dtype=p.dtype)
+
+
+def _unload(weights: list[Any], params: list[np.ndarray]) -> list[np.ndarray]:
+    out = []
+    for var, p in zip(weights, params, strict=True):
+        v = np.asarray(var.value)
+        out.append(v if v.shape == p.shape else v.T)
+    return out
+
+
+_W3_VARIANTS = {
+    "value_and_grad + in-place SGD": _w3_functional,
+    "dd.compile (tape replay) + in-place SGD": _w3_compiled,
+    "nn.MLP + optim.SGD": _w3_module,
+}
+
+
+# --- W4, W5 --------------------------------------------------------------------------
+
+
+def _w4(sizes: Sizes) -> Any:
+    for n in sizes.w4:
+        for mode in ("jacfwd", "jacrev"):
+            yield _case("W4", f"n={n}", f"dd.{mode}", lambda n=n, m=mode: _w4_make(n, m), tol=1e-10)
+
+
+def _w4_make(n: int, mode: str) -> Any:
+    import dualdiff as dd
+
+    a, x = P.w4_problem(n)
+    tanh, sin = dd.tanh, dd.sin
+    jac = getattr(dd, mode)(lambda v: tanh(a @ v) * sin(v))
+    step = lambda: jac(x)
+    return step, P.rel_err(step(), P.w4_limit(a, x))
+
+
+def _w5(sizes: Sizes) -> Any:
+    def make() -> Any:
+        import dualdiff as dd
+
+        a, x, v = P.w5_problem(sizes.w5)
+        log1p_exp = lambda y: dd.sum(dd.log(1.0 + dd.exp(a @ y)))
+        step = lambda: dd.hvp(log1p_exp, (x,), (v,))
+        return step, P.rel_err(step(), P.w5_limit(a, x, v))
+
+    yield _case("W5", f"n={sizes.w5}", "dd.hvp (forward over reverse)", make)
+
+
+# --- W6 ------------------------------------------------------------------------------
+
+
+def _w6(sizes: Sizes) -> Any:
+    for steps in sizes.w6:
+        yield _case(
+            "W6",
+            f"{steps:,} steps",
+            "Var, Tape + tape.gradient",
+            lambda s=steps: _w6_make(s),
+            units=2 * steps,
+            unit="op",
+            chain=True,
+        )
+
+
+def _w6_make(steps: int) -> Any:
+    import dualdiff as dd
+
+    result: list[float] = []
+
+    def run() -> tuple[float, float]:
+        x0 = x = dd.Var(1.0)
+        c = P.W6_C
+        t0 = perf_counter()
+        with dd.Tape() as tape:
+            for _ in range(steps):
+                x = x * c + 0.0
+        t1 = perf_counter()
+        (g,) = tape.gradient(x, [x0])
+        t2 = perf_counter()
+        result[:] = [g]
+        return t1 - t0, t2 - t1
+
+    run()
+    return run, P.rel_err(result[0], P.W6_C**steps)
+
+
+_CASES = {"W1": _w1, "W2": _w2, "W3": _w3, "W4": _w4, "W5": _w5, "W6": _w6}

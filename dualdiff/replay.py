@@ -1,0 +1,408 @@
+"""Tape replay: record a function once, then rerun its forward and backward passes.
+
+``dd.compile(f)`` is ``dd.value_and_grad(f)`` for code whose graph is the same on
+every call (the report's *static graph*). The first call records ``f`` on a tape;
+later calls with inputs of the same shapes and dtypes *replay* that tape: the
+forward pass calls each op's NumPy primal straight from a flat list, with no
+tracers and no dispatch, and the backward pass is the ordinary loop over the
+replayed entries.
+
+Branches are guarded. Every comparison made on a traced value while recording
+(``if x > 0:``, ``while err > tol:``, ``dd.where(x > 0, ...)``) is kept with its
+outcome, and a replay re-evaluates it at the same point on the new values. If an
+outcome differs, the graph of this call is another graph: the call is recorded
+afresh (``on_branch_change="record"``, the default) or raises
+:class:`BranchChanged` (``"raise"``). A replay never returns the derivative of
+a graph that the inputs would not have taken.
+
+What cannot be seen is not guarded: a value read in Python (``x.value``,
+``float(np.sum(x.value))``) is a constant of the recording, like a global the
+function reads. Integer and other non-float arguments are keys: a call with
+different ones records again.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ._util import as_float, primal_of, shape_of
+from .core import Rule, Tracer, new_level
+from .pytree import TreeDef, tree_flatten, tree_unflatten
+from .reverse import Tape, Var, backprop, ones_like, plain, zeros_like
+from .tracer import COMPARISONS
+from .transforms import _argnums, _split_aux
+
+__all__ = ["BranchChanged", "Compiled", "compile"]
+
+
+class BranchChanged(RuntimeError):
+    """A replay's inputs take another branch than the recorded call did."""
+
+
+@dataclass(slots=True)
+class _Step:
+    """One op of the recorded program: ``env[node] = primal(*vals, **params)``."""
+
+    rule: Rule
+    node: int
+    template: list[Any]  # the recorded input values; constants stay, traced ones are replaced
+    slots: tuple[tuple[int, int], ...]  # (input position, node it reads)
+    grad_slots: tuple[tuple[int, int], ...]  # the slots a gradient flows through
+    params: dict[str, Any]
+
+
+@dataclass(slots=True)
+class _Guard:
+    """A comparison made while recording, checked before step ``at`` on replay."""
+
+    at: int
+    fn: Callable[..., Any]
+    operands: tuple[tuple[int | None, Any], ...]  # (node, None) or (None, constant)
+    outcome: Any
+
+    def holds(self, env: list[Any]) -> bool:
+        values = [env[n] if n is not None else c for n, c in self.operands]
+        now = self.fn(*values)
+        if isinstance(now, np.ndarray) or isinstance(self.outcome, np.ndarray):
+            return bool(np.array_equal(now, self.outcome))
+        return bool(now == self.outcome)
+
+    def describe(self) -> str:
+        name = getattr(self.fn, "__name__", repr(self.fn))
+        return f"comparison '{name}' on {len(self.operands)} operand(s) before op {self.at}"
+
+
+@dataclass(eq=False)
+class _Program:
+    """A recorded call: its ops, its guards, and where its inputs and outputs live."""
+
+    inputs: list[int]  # the node of each float input leaf, in flattened order
+    steps: list[_Step]
+    guards: list[_Guard]
+    nodes: int
+    out: tuple[int | None, Any]  # (node, None), or (None, a constant)
+    aux: list[tuple[int | None, Any]]
+    aux_tree: TreeDef | None
+    statics: list[Any]  # the non-float leaves of the recorded call (compared on replay)
+    grads: list[tuple[TreeDef, list[int]]]  # per differentiated argument: its input leaves
+    replayable: bool = True
+
+
+class Compiled:
+    """``f`` recorded once and replayed; a call returns what
+    :func:`dualdiff.value_and_grad` would: ``(value, grad)``, or ``((value, aux), grad)``."""
+
+    def __init__(
+        self,
+        f: Callable[..., Any],
+        argnums: Any = 0,
+        has_aux: bool = False,
+        on_branch_change: str = "record",
+    ) -> None:
+        if on_branch_change not in ("record", "raise"):
+            raise ValueError(
+                "dd.compile: on_branch_change must be 'record' or 'raise', "
+                f"got {on_branch_change!r}"
+            )
+        self.f = f
+        self.argnums = argnums
+        self.has_aux = has_aux
+        self.on_branch_change = on_branch_change
+        self.recordings = 0  # calls that traced f: the first, new shapes, changed branches
+        self.replays = 0
+        self._programs: dict[Any, _Program] = {}
+        functools.update_wrapper(self, f)
+
+    def __call__(self, *args: Any) -> Any:
+        nums, single = _argnums(self.argnums, len(args), "compile")
+        if any(isinstance(x, Tracer) for x in tree_flatten(list(args))[0]):
+            from .transforms import value_and_grad  # differentiated from outside: no replay
+
+            return value_and_grad(self.f, self.argnums, self.has_aux)(*args)
+        key, leaves, statics = _signature(args, nums)
+        program = self._programs.get(key)
+        if program is not None and program.replayable and _same(program.statics, statics):
+            try:
+                result = _replay(program, leaves)
+                self.replays += 1
+                return self._package(program, result, single)
+            except BranchChanged:
+                if self.on_branch_change == "raise":
+                    raise
+        program, result = self._record(args, nums, leaves, statics)
+        self._programs[key] = program
+        return self._package(program, result, single)
+
+    def _record(
+        self, args: tuple[Any, ...], nums: tuple[int, ...], leaves: list[Any], statics: list[Any]
+    ) -> tuple[_Program, tuple[Any, Any, list[Any]]]:
+        """Trace ``f`` on a tape, keeping every comparison as a guard."""
+        self.recordings += 1
+        guards: list[_Guard] = []
+        with new_level() as level:
+            tape = Tape._internal(level)
+
+            def guard(fn: Callable[..., Any], operands: Any, outcome: Any) -> None:
+                ops = tuple(_operand(tape, x) for x in operands)
+                guards.append(_Guard(len(tape.entries), fn, ops, _frozen(outcome)))
+
+            token = COMPARISONS.set(guard)
+            try:
+                xs = [tape._new_var(x) for x in leaves]
+                out = self.f(*_rebuild(args, nums, xs, statics))
+            finally:
+                COMPARISONS.reset(token)
+                tape._recording = False
+        out, aux = _split_aux(out, self.has_aux, "compile")
+        program = _program(tape, xs, out, aux, guards, statics, _grad_layout(args, nums))
+        env = _env_of(tape, program.nodes)
+        entries = [
+            (s.rule, s.node, e[2], s.grad_slots, s.params, e[5])
+            for s, e in zip(program.steps, tape.entries, strict=True)
+            if s.grad_slots
+        ]
+        return program, _finish(program, env, entries, leaves)
+
+    def _package(self, program: _Program, result: tuple[Any, Any, list[Any]], single: bool) -> Any:
+        value, aux, grads = result
+        per_arg = [tree_unflatten(td, [grads[j] for j in idx]) for td, idx in program.grads]
+        g = per_arg[0] if single else tuple(per_arg)
+        return ((value, aux), g) if self.has_aux else (value, g)
+
+
+def compile(  # the public name, like torch.compile
+    f: Callable[..., Any],
+    argnums: Any = 0,
+    has_aux: bool = False,
+    *,
+    on_branch_change: str = "record",
+) -> Compiled:
+    """``dd.value_and_grad(f, argnums, has_aux)``, recorded once and then replayed.
+
+    Calls whose float inputs have the recorded shapes and dtypes (and whose other
+    arguments are equal) rerun the recorded forward and backward passes on the
+    new values. If a comparison made on a traced value comes out differently,
+    the call records again (``on_branch_change="record"``) or raises
+    :class:`BranchChanged` (``"raise"``).
+    """
+    return Compiled(f, argnums, has_aux, on_branch_change)
+
+
+# --- the signature of a call -------------------------------------------------------------
+
+
+def _is_float(x: Any) -> bool:
+    if type(x) is float or isinstance(x, np.floating):
+        return True
+    return isinstance(x, np.ndarray) and x.dtype.kind == "f"
+
+
+def _signature(args: tuple[Any, ...], nums: tuple[int, ...]) -> tuple[Any, list[Any], list[Any]]:
+    """(cache key, float input leaves, other leaves). Differentiated arguments are all
+    inputs (ints promoted to float); elsewhere float leaves are inputs and the rest keys."""
+    key: list[Any] = []
+    leaves: list[Any] = []
+    statics: list[Any] = []
+    for i, arg in enumerate(args):
+        flat, td = tree_flatten(arg)
+        key.append(td)
+        for x in flat:
+            if i in nums or _is_float(x):
+                x = _float_input(x)
+                leaves.append(x)
+                key.append((type(x), shape_of(x), getattr(x, "dtype", None)))
+            else:
+                statics.append(np.array(x) if isinstance(x, np.ndarray) else x)
+                key.append(_static_key(x))
+    return tuple(key), leaves, statics
+
+
+def _float_input(x: Any) -> Any:
+    x = as_float(x)
+    if np.iscomplexobj(x):
+        raise TypeError(
+            "dd.compile: complex inputs are not supported (dualdiff differentiates "
+            "real functions); split them into real and imaginary parts"
+        )
+    return x
+
+
+def _static_key(x: Any) -> Any:
+    if isinstance(x, np.ndarray):
+        return ("array", x.shape, x.dtype)
+    try:
+        hash(x)
+    except TypeError:
+        return ("object", id(x))
+    return ("value", type(x), x)
+
+
+def _same(recorded: list[Any], now: list[Any]) -> bool:
+    """Equal non-float leaves (arrays by value; the rest are in the cache key)."""
+    return all(
+        not isinstance(a, np.ndarray) or np.array_equal(a, b)
+        for a, b in zip(recorded, now, strict=True)
+    )
+
+
+def _rebuild(
+    args: tuple[Any, ...], nums: tuple[int, ...], xs: list[Var], statics: list[Any]
+) -> list[Any]:
+    """The arguments with their float leaves replaced by the tape's input Vars."""
+    it_x, it_s = iter(xs), iter(statics)
+    out = []
+    for i, arg in enumerate(args):
+        flat, td = tree_flatten(arg)
+        new = [next(it_x) if i in nums or _is_float(x) else next(it_s) for x in flat]
+        out.append(tree_unflatten(td, new))
+    return out
+
+
+def _grad_layout(args: tuple[Any, ...], nums: tuple[int, ...]) -> list[tuple[TreeDef, list[int]]]:
+    """For each differentiated argument: its structure and the indices of its input leaves."""
+    starts, count = [], 0
+    for i, arg in enumerate(args):
+        flat, td = tree_flatten(arg)
+        idx = [count + k for k, x in enumerate(flat)] if i in nums else []
+        starts.append((td, idx))
+        count += len(flat) if i in nums else sum(_is_float(x) for x in flat)
+    return [starts[i] for i in nums]
+
+
+# --- building the program ------------------------------------------------------------------
+
+
+def _operand(tape: Tape, x: Any) -> tuple[int | None, Any]:
+    node = tape.node_of(x)
+    return (node, None) if node is not None else (None, _frozen(primal_of(x)))
+
+
+def _frozen(x: Any) -> Any:
+    """A copy of an array (the caller may change theirs in place); other values as they are."""
+    return np.array(x) if isinstance(x, np.ndarray) else x
+
+
+def _program(
+    tape: Tape,
+    xs: list[Var],
+    out: Any,
+    aux: Any,
+    guards: list[_Guard],
+    statics: list[Any],
+    grads: list[tuple[TreeDef, list[int]]],
+) -> _Program:
+    steps = []
+    replayable = True
+    for rule, node, vals, inputs, params, _ in tape.entries:
+        template = list(vals)
+        for pos, _src in inputs:
+            template[pos] = None  # replaced on every replay; no need to keep the old value
+        replayable &= not any(isinstance(v, Tracer) for v in template)
+        steps.append(_Step(rule, node, template, tuple(inputs), (), params))
+    aux_leaves, aux_tree = tree_flatten(aux) if aux is not None else ([], None)
+    program = _Program(
+        inputs=[x._node for x in xs],
+        steps=steps,
+        guards=guards,
+        nodes=tape._nodes,
+        out=_operand(tape, out),
+        aux=[_operand(tape, a) for a in aux_leaves],
+        aux_tree=aux_tree,
+        statics=statics,
+        grads=grads,
+        replayable=replayable,
+    )
+    _mark_gradient_paths(program)
+    return program
+
+
+def _mark_gradient_paths(program: _Program) -> None:
+    """Keep, for each step, only the inputs through which a gradient reaches a
+    differentiated input: the backward pass skips the rest (data, labels ...)."""
+    wanted = {program.inputs[j] for _, idx in program.grads for j in idx}
+    for step in program.steps:
+        vjps = step.rule.vjp
+        step.grad_slots = tuple(
+            (pos, src) for pos, src in step.slots if src in wanted and vjps[pos] is not None
+        )
+        if step.grad_slots:
+            wanted.add(step.node)
+
+
+def _env_of(tape: Tape, nodes: int) -> list[Any]:
+    env: list[Any] = [None] * nodes
+    for node, _, value in tape.leaves:
+        env[node] = value
+    for entry in tape.entries:
+        env[entry[1]] = entry[5]
+    return env
+
+
+# --- replaying -------------------------------------------------------------------------------
+
+
+def _replay(program: _Program, leaves: list[Any]) -> tuple[Any, Any, list[Any]]:
+    """The forward pass from the flat list of steps (guards checked on the way), then
+    the backward pass over the steps a gradient flows through."""
+    env: list[Any] = [None] * program.nodes
+    for node, x in zip(program.inputs, leaves, strict=True):
+        env[node] = x
+    entries = []
+    guards, g = program.guards, 0
+    for k, step in enumerate(program.steps):
+        while g < len(guards) and guards[g].at == k:
+            _check(guards[g], env)
+            g += 1
+        vals = step.template.copy()
+        for pos, src in step.slots:
+            vals[pos] = env[src]
+        ans = step.rule.primal(*vals, **step.params)
+        env[step.node] = ans
+        if step.grad_slots:
+            entries.append((step.rule, step.node, tuple(vals), step.grad_slots, step.params, ans))
+    for guard in guards[g:]:
+        _check(guard, env)
+    return _finish(program, env, entries, leaves)
+
+
+def _check(guard: _Guard, env: list[Any]) -> None:
+    if not guard.holds(env):
+        raise BranchChanged(
+            f"dd.compile: the {guard.describe()} comes out differently on these inputs, so "
+            "they take another branch than the recorded call; record again "
+            "(on_branch_change='record') or keep the inputs on the recorded branch"
+        )
+
+
+def _finish(
+    program: _Program, env: list[Any], entries: list[Any], leaves: list[Any]
+) -> tuple[Any, Any, list[Any]]:
+    """(value, aux, gradient of each input leaf) from a forward pass's values."""
+    value = _read(program.out, env)
+    if isinstance(value, (list, tuple, dict)) or shape_of(value) != ():
+        what = type(value).__name__ if isinstance(value, (list, tuple, dict)) else shape_of(value)
+        raise ValueError(
+            f"dd.compile requires a scalar output (like dd.grad), but the function returned "
+            f"{what}; use dd.jacrev or dd.vjp for a Jacobian"
+        )
+    node = program.out[0]
+    cts = backprop(entries, {node: ones_like(value)}, set(), False) if node is not None else {}
+    grads: list[Any] = [None] * len(leaves)
+    for _, idx in program.grads:
+        for j in idx:
+            n = program.inputs[j]
+            grads[j] = plain(cts[n], leaves[j]) if n in cts else zeros_like(leaves[j])
+    aux = None
+    if program.aux_tree is not None:
+        aux = tree_unflatten(program.aux_tree, [_read(a, env) for a in program.aux])
+    return value, aux, grads
+
+
+def _read(ref: tuple[int | None, Any], env: list[Any]) -> Any:
+    node, constant = ref
+    return env[node] if node is not None else constant

@@ -151,7 +151,10 @@ def _float_dtype(x: Any) -> np.dtype:
 
 
 def _cast_like(tangent: Any, primal: Any) -> Any:
+    """The tangent in the primal's float dtype (a Python float seed too: float32 stays float32)."""
     dtype = getattr(primal, "dtype", None)
-    if dtype is not None and dtype.kind == "f" and getattr(tangent, "dtype", dtype) != dtype:
-        return np.asarray(tangent).astype(dtype)
+    if dtype is None or dtype.kind != "f" or getattr(tangent, "dtype", None) == dtype:
+        return tangent
+    if isinstance(tangent, (float, np.ndarray, np.generic)):  # not a nested tracer
+        return np.asarray(tangent, dtype=dtype)[()]
     return tangent

@@ -310,6 +310,7 @@ STRUCTURAL: dict[str, list[Case]] = {
         Case(
             "zeros-axes", lambda x: dd.prod(x, axis=(0, 2), keepdims=True), ((2, 2, 3),), with_zeros
         ),
+        Case("zeros-length-1-axis", lambda x: dd.prod(x, axis=1), ((3, 1, 2),), with_zeros),
     ],
     "max": [
         Case("all", lambda x: dd.max(x), ((2, 3),)),

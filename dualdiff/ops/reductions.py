@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .._util import mask, ndim_of, normalize_axes, primal_of, shape_of
+from .._util import mask, ndim_of, normalize_axes, primal_of, shape_of, zeros_like_shape
 from ..core import defop
 from .elementwise import exp
 from .shape import broadcast_to, reshape, stack, transpose
@@ -88,7 +88,8 @@ def _prod_others(ans: Any, x: Any, axis: tuple[int, ...], keepdims: bool) -> Any
     moved = transpose(x, kept + [i for i in range(nd) if i - nd in axis])
     rows = reshape(moved, (*tuple(shape[i] for i in kept), -1))
     n = shape_of(rows)[-1]
-    left, right = [1.0], [1.0]
+    one = zeros_like_shape(shape_of(rows)[:-1], x) + 1.0  # a row's empty product, any n >= 1
+    left, right = [one], [one]
     for j in range(n - 1):
         left.append(left[-1] * rows[..., j])
         right.append(right[-1] * rows[..., n - 1 - j])

@@ -110,17 +110,24 @@ def zeros_like_shape(shape: tuple[int, ...], like: Any) -> Any:
     return np.zeros(shape, dtype=dtype)
 
 
-def normalize_axes(axis: Any, ndim: int) -> tuple[int, ...]:
+def normalize_axes(axis: Any, ndim: int, op: str = "reduction") -> tuple[int, ...]:
     """Reduction axes as a sorted tuple of *negative* ints (stable under leading batch axes)."""
     if axis is None:
         return tuple(range(-ndim, 0))
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else axis
+    if not isinstance(axes, (tuple, list)) or not all(
+        isinstance(a, (int, np.integer)) for a in axes
+    ):
+        raise TypeError(f"{op}: axis must be None, an int or a tuple of ints, got {axis!r}")
     out = []
     for a in axes:
         a = int(a)
         if not -ndim <= a < ndim:
-            raise ValueError(f"axis {a} is out of bounds for an array of dimension {ndim}")
+            raise ValueError(
+                f"{op}: axis {a} is out of bounds for an array of dimension {ndim}; "
+                f"give an axis from {-ndim} to {ndim - 1}"
+            )
         out.append(a - ndim if a >= 0 else a)
     if len(set(out)) != len(out):
-        raise ValueError(f"repeated axis in {axis!r}")
+        raise ValueError(f"{op}: repeated axis in {axis!r}")
     return tuple(sorted(out))

@@ -53,7 +53,7 @@ def _reduction_op(name: str, np_fn: Any, jvp: Any, vjp: Any, doc: str) -> Any:
     def public(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
         if not hasattr(x, "shape"):
             x = np.asarray(x) if not isinstance(x, (float, int)) else x
-        return op(x, axis=normalize_axes(axis, ndim_of(x)), keepdims=bool(keepdims))
+        return op(x, axis=normalize_axes(axis, ndim_of(x), name), keepdims=bool(keepdims))
 
     public.__name__ = public.__qualname__ = name
     public.__doc__ = doc

@@ -249,7 +249,10 @@ def normalize_index(index: Any) -> tuple[Any, ...]:
         if isinstance(item, np.ndarray) and item.dtype == bool:
             out.extend(item.nonzero())
         elif isinstance(item, np.ndarray) and item.dtype.kind not in "iu":
-            raise IndexError(f"index arrays must be integer or boolean, got dtype {item.dtype}")
+            raise IndexError(
+                f"x[index]: index arrays must be integer or boolean, got dtype {item.dtype}; "
+                "convert them with .astype(int)"
+            )
         else:
             out.append(item)
     return tuple(out)

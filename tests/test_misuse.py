@@ -1,0 +1,400 @@
+"""Every misuse gets a specific exception whose message names the op or argument and
+says what to do, and leaves no global state behind (no open level, no active tape,
+the registry unchanged: the ``unchanged_global_state`` fixture checks each case).
+
+The table lists each misuse once: what is called, the exception expected, and
+words its message must contain (the op or argument, the shapes or types, the fix).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+
+import dualdiff as dd
+
+pytestmark = pytest.mark.usefixtures("unchanged_global_state")
+
+
+@dataclass(frozen=True)
+class Misuse:
+    name: str
+    call: Callable[[], Any]
+    error: type[BaseException]
+    words: tuple[str, ...]
+
+
+def dual(v: Any) -> dd.Dual:
+    v = np.asarray(v, dtype=float)
+    return dd.Dual(v, np.ones_like(v))
+
+
+def _var_of_finished_tape_in_new_tape() -> None:
+    with dd.Tape():
+        x = dd.Var(1.0)
+        y = x * 2.0
+    with dd.Tape():
+        y * 3.0
+
+
+def _backward_of_vector() -> None:
+    with dd.Tape():
+        y = dd.Var(np.ones(3)) * 2.0
+    y.backward()
+
+
+def _gradient_wrt_non_var() -> None:
+    with dd.Tape() as tape:
+        y = dd.Var(1.0) * 2.0
+    tape.gradient(y, [1.0])
+
+
+def _tape_entered_twice() -> None:
+    tape = dd.Tape()
+    with tape:
+        pass
+    with tape:
+        pass
+
+
+def _assign_data_while_recording() -> None:
+    with dd.Tape():
+        x = dd.Var(1.0)
+        x.data = 2.0
+
+
+def _element_assignment() -> None:
+    a = np.zeros(3)
+    a[0] = dd.Dual(1.0, 1.0)
+
+
+def _slice_assignment() -> None:
+    a = np.zeros(3)
+    a[:] = dd.Var(np.ones(3))
+
+
+def _vjp_cotangent_of_wrong_shape() -> None:
+    _, pullback = dd.vjp(lambda x: x * 2.0, np.ones(3))
+    pullback(np.ones(2))
+
+
+def _reduce_of_ufunc() -> None:
+    np.add.reduce(dual([1.0, 2.0]))
+
+
+CORE = [
+    # shapes and broadcasting
+    Misuse(
+        "broadcast failure",
+        lambda: dd.add(dual(np.ones(3)), np.ones(4)),
+        ValueError,
+        ("'add'", "(3,)", "(4,)", "broadcast"),
+    ),
+    Misuse(
+        "matmul core dimensions",
+        lambda: dd.Var(np.ones((2, 3))) @ np.ones((4, 5)),
+        ValueError,
+        ("'matmul'", "(2, 3)", "(4, 5)", "check the shapes"),
+    ),
+    Misuse(
+        "reshape to another size",
+        lambda: dd.reshape(dual(np.ones(6)), (4, 2)),
+        ValueError,
+        ("'reshape'", "(6,)", "(4, 2)"),
+    ),
+    Misuse(
+        "concatenate mismatched",
+        lambda: dd.concatenate([dual(np.ones((2, 3))), np.ones((2, 4))]),
+        ValueError,
+        ("'concatenate'", "(2, 3)", "(2, 4)"),
+    ),
+    Misuse(
+        "tangent shape",
+        lambda: dd.Dual(np.ones(3), np.ones(4)),
+        ValueError,
+        ("tangent", "(4,)", "(3,)", "give a tangent shaped"),
+    ),
+    Misuse(
+        "axis out of bounds",
+        lambda: dd.sum(dual(np.ones(3)), axis=3),
+        ValueError,
+        ("sum", "axis 3", "from -1 to 0"),
+    ),
+    Misuse(
+        "axis of a wrong type",
+        lambda: dd.mean(dual(np.ones(3)), axis=1.5),
+        TypeError,
+        ("mean", "axis must be", "1.5"),
+    ),
+    Misuse(
+        "transpose axes",
+        lambda: dd.transpose(dual(np.ones((2, 3))), (0, 0)),
+        ValueError,
+        ("transpose", "permutation"),
+    ),
+    Misuse(
+        "float index array",
+        lambda: dual([1.0, 2.0])[np.array([0.5])],
+        IndexError,
+        ("index", "float64", "astype(int)"),
+    ),
+    # wrong types
+    Misuse("None into an op", lambda: dd.sin(None), TypeError, ("'sin'", "NoneType", "numbers")),
+    Misuse(
+        "string plus Dual",
+        lambda: dd.Dual(1.0, 1.0) + "a",
+        TypeError,
+        ("'add'", "str", "numbers, numeric arrays"),
+    ),
+    Misuse(
+        "object times Var",
+        lambda: dd.Var(1.0) * object(),
+        TypeError,
+        ("'multiply'", "object", "numbers"),
+    ),
+    Misuse("Dual of a string", lambda: dd.Dual("abc"), TypeError, ("str", "np.asarray")),
+    Misuse("Var of None", lambda: dd.Var(None), TypeError, ("NoneType", "numeric arrays")),
+    Misuse(
+        "grad at a string",
+        lambda: dd.grad(lambda x: x)("a"),
+        TypeError,
+        ("grad", "str", "argnums"),
+    ),
+    Misuse(
+        "grad of a non-function",
+        lambda: dd.grad(3.0),
+        TypeError,
+        ("grad", "float", "the function itself"),
+    ),
+    Misuse(
+        "op called with too many inputs",
+        lambda: dd.sin(1.0, 2.0),
+        TypeError,
+        ("'sin'", "1 positional", "got 2"),
+    ),
+    # functions with no rule, conversions that drop the derivative
+    Misuse(
+        "NumPy function with no rule",
+        lambda: np.sort(dual([3.0, 1.0])),
+        TypeError,
+        ("np.sort", "dd.register_op"),
+    ),
+    Misuse(
+        "NumPy submodule function",
+        lambda: np.linalg.det(dd.Var(np.eye(2))),
+        TypeError,
+        ("np.linalg.det", "dd.register_op"),
+    ),
+    Misuse(
+        "ufunc with no rule",
+        lambda: np.cbrt(dual([8.0])),
+        TypeError,
+        ("np.cbrt", "dd.register_op"),
+    ),
+    Misuse("ufunc method", _reduce_of_ufunc, TypeError, ("np.add.reduce", "dd.register_op")),
+    Misuse(
+        "ufunc out= argument",
+        lambda: np.sin(dual([1.0]), out=np.zeros(1)),
+        TypeError,
+        ("np.sin", "out"),
+    ),
+    Misuse(
+        "math.sin of a Dual",
+        lambda: math.sin(dd.Dual(1.0, 1.0)),
+        TypeError,
+        ("math", "Dual", "dd.sin"),
+    ),
+    Misuse("float() of a Var", lambda: float(dd.Var(1.0)), TypeError, ("float()", "x.primal")),
+    Misuse("int() of a Dual", lambda: int(dd.Dual(1.0)), TypeError, ("int()", "drop")),
+    # tapes
+    Misuse(
+        "Var of a finished tape in a new one",
+        _var_of_finished_tape_in_new_tape,
+        dd.TapeError,
+        ("'multiply'", "finished", "stop_gradient"),
+    ),
+    Misuse(
+        "backward() with no tape",
+        lambda: (dd.Var(1.0) * 2.0).backward(),
+        dd.TapeError,
+        ("backward()", "with dd.Tape()"),
+    ),
+    Misuse(
+        "backward() of a vector",
+        _backward_of_vector,
+        ValueError,
+        ("non-scalar", "(3,)", "output_gradient"),
+    ),
+    Misuse(
+        "tape.gradient wrt a number",
+        _gradient_wrt_non_var,
+        TypeError,
+        ("sources", "float", "dd.Var"),
+    ),
+    Misuse("Tape entered twice", _tape_entered_twice, dd.TapeError, ("records once", "new")),
+    Misuse(
+        ".data assigned while recording",
+        _assign_data_while_recording,
+        dd.TapeError,
+        (".data", "after"),
+    ),
+    # in-place assignment
+    Misuse(
+        "x[i] = v on a Var",
+        lambda: dd.Var(np.ones(3)).__setitem__(0, 1.0),
+        TypeError,
+        ("immutable", "dd.where"),
+    ),
+    Misuse(
+        "Var into a NumPy slice",
+        _slice_assignment,
+        TypeError,
+        ("NumPy array", "Var", "drop its derivative"),
+    ),
+    Misuse(
+        # NumPy reports a sequence; dualdiff's reason is the chained cause
+        "Dual into a NumPy element",
+        _element_assignment,
+        ValueError,
+        ("Dual", "drop its derivative", "x.primal"),
+    ),
+    # transforms
+    Misuse(
+        "grad of a vector output",
+        lambda: dd.grad(lambda x: x * 2.0)(np.ones(3)),
+        ValueError,
+        ("scalar", "(3,)", "dd.jacrev", "dd.vjp"),
+    ),
+    Misuse(
+        "hvp of a vector output",
+        lambda: dd.hvp(lambda x: x * 2.0, (np.ones(2),), (np.ones(2),)),
+        ValueError,
+        ("scalar", "(2,)"),
+    ),
+    Misuse(
+        "argnums out of range",
+        lambda: dd.grad(lambda x: x, argnums=5)(1.0),
+        ValueError,
+        ("argnums=5", "1 positional"),
+    ),
+    Misuse(
+        "argnums of a wrong type",
+        lambda: dd.grad(lambda x: x, argnums="0")(1.0),
+        TypeError,
+        ("argnums", "'0'", "int or a tuple"),
+    ),
+    Misuse(
+        "has_aux without a pair",
+        lambda: dd.grad(lambda x: x, has_aux=True)(1.0),
+        ValueError,
+        ("has_aux", "pair"),
+    ),
+    Misuse(
+        "grad of a function returning None",
+        lambda: dd.grad(lambda x: None)(1.0),
+        TypeError,
+        ("NoneType", "has_aux"),
+    ),
+    Misuse("complex input", lambda: dd.grad(lambda x: x)(1j), TypeError, ("complex", "real")),
+    Misuse(
+        "jvp tangents not a tuple",
+        lambda: dd.jvp(lambda x: x, (1.0,), 1.0),
+        TypeError,
+        ("jvp", "tuples", "dd.jvp(f, (x,), (v,))"),
+    ),
+    Misuse(
+        "jvp pytree mismatch",
+        lambda: dd.jvp(lambda x: x, ([1.0, 2.0],), ([1.0],)),
+        ValueError,
+        ("tangent 0", "structure", "primal 0"),
+    ),
+    Misuse(
+        "jvp tangent count",
+        lambda: dd.jvp(lambda x, y: x, (1.0, 2.0), (1.0,)),
+        ValueError,
+        ("2 primal", "1 tangent", "one tangent per argument"),
+    ),
+    Misuse(
+        "jvp leaf shape",
+        lambda: dd.jvp(lambda x: x, (np.ones(3),), (np.ones(2),)),
+        ValueError,
+        ("tangent 0", "(2,)", "(3,)"),
+    ),
+    Misuse(
+        "vjp cotangent shape",
+        _vjp_cotangent_of_wrong_shape,
+        ValueError,
+        ("cotangent", "(2,)", "(3,)"),
+    ),
+    Misuse(
+        "jacobian mode",
+        lambda: dd.jacobian(lambda x: x, mode="both"),
+        ValueError,
+        ("mode", "'fwd'", "'rev'", "'both'"),
+    ),
+    Misuse(
+        "jacfwd chunk size",
+        lambda: dd.jacfwd(lambda x: x, chunk_size=0),
+        ValueError,
+        ("chunk_size", "positive"),
+    ),
+    # empty arrays
+    Misuse(
+        "max of an empty array",
+        lambda: dd.max(dd.Var(np.array([]))),
+        ValueError,
+        ("'max'", "shape=(0,)", "zero-size"),
+    ),
+    # registering ops
+    Misuse(
+        "register an existing name",
+        lambda: dd.register_op("sin", np.sin, jvp=None, vjp=None),
+        ValueError,
+        ("'sin'", "already registered", "another name"),
+    ),
+    Misuse(
+        "register a rule that is not callable",
+        lambda: dd.register_op("misuse_op", np.sin, jvp=3, vjp=None),
+        TypeError,
+        ("jvp", "'misuse_op'", "callable"),
+    ),
+    Misuse(
+        "register unequal rule counts",
+        lambda: dd.register_op("misuse_op", np.sin, jvp=(None, None), vjp=None),
+        ValueError,
+        ("'misuse_op'", "2 JVP", "1 VJP"),
+    ),
+]
+
+
+def message_of(err: BaseException) -> str:
+    """The message, with the chained cause's (NumPy wraps some of ours)."""
+    parts = [str(err)]
+    if err.__cause__ is not None:
+        parts.append(str(err.__cause__))
+    return "\n".join(parts)
+
+
+def check(case: Misuse) -> None:
+    with pytest.raises(case.error) as info:
+        case.call()
+    err = info.value
+    text = message_of(err)
+    missing = [w for w in case.words if w.lower() not in text.lower()]
+    assert not missing, f"{case.name}: {missing} not in the message:\n{text}"
+
+
+def test_the_table_covers_at_least_thirty_misuses() -> None:
+    assert len({c.name for c in CORE}) == len(CORE) >= 30
+
+
+@pytest.mark.parametrize("case", CORE, ids=[c.name for c in CORE])
+def test_misuse(case: Misuse) -> None:
+    check(case)
+    # the library still works normally afterwards
+    assert dd.grad(lambda x: x * x)(3.0) == 6.0

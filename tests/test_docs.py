@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+import dualdiff as dd
+
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").rglob("*.md")])
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
@@ -26,8 +28,13 @@ def test_page_code_runs(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MPLBACKEND", "Agg")
     namespace: dict[str, object] = {"__name__": f"doc_{page.stem}"}
-    for i, code in enumerate(blocks(page)):
-        try:
-            exec(compile(code, f"{page.name}[block {i + 1}]", "exec"), namespace)
-        except Exception as err:  # pragma: no cover - the message is the point
-            raise AssertionError(f"{page.name}, block {i + 1} failed:\n{code}") from err
+    registered = set(dd.REGISTRY)
+    try:
+        for i, code in enumerate(blocks(page)):
+            try:
+                exec(compile(code, f"{page.name}[block {i + 1}]", "exec"), namespace)
+            except Exception as err:  # pragma: no cover - the message is the point
+                raise AssertionError(f"{page.name}, block {i + 1} failed:\n{code}") from err
+    finally:
+        for name in set(dd.REGISTRY) - registered:  # ops a page registered
+            del dd.REGISTRY[name]

@@ -216,8 +216,11 @@ def test_registering_a_name_twice_raises() -> None:
     with pytest.raises(ValueError, match=r"'add' is already registered"):
         dd.register_op("add", np.add, jvp=None, vjp=None)
     dd.register_op("test_errors_once", np.negative, jvp=lambda t, a, x: -t, vjp=lambda g, a, x: -g)
-    with pytest.raises(ValueError, match=r"'test_errors_once' is already registered"):
-        dd.register_elementwise("test_errors_once", np.negative, derivs=-1)
+    try:
+        with pytest.raises(ValueError, match=r"'test_errors_once' is already registered"):
+            dd.register_elementwise("test_errors_once", np.negative, derivs=-1)
+    finally:
+        del dd.REGISTRY["test_errors_once"]
 
 
 def test_rule_counts_must_match_the_inputs() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -115,12 +115,17 @@ def test_out_argument_is_refused() -> None:
 
 # --- a user op is reachable from NumPy too --------------------------------------------------------
 
-cbrt = dd.register_elementwise(
-    "test_numpy_protocol_cbrt", np.cbrt, derivs=lambda ans, x: 1 / (3 * ans * ans)
-)
+
+@pytest.fixture
+def cbrt() -> Iterator[Callable[[Any], Any]]:
+    name = "test_numpy_protocol_cbrt"
+    try:
+        yield dd.register_elementwise(name, np.cbrt, derivs=lambda ans, x: 1 / (3 * ans * ans))
+    finally:
+        del dd.REGISTRY[name]  # tests leave the registry as they found it
 
 
-def test_registered_op_answers_its_numpy_function() -> None:
+def test_registered_op_answers_its_numpy_function(cbrt: Callable[[Any], Any]) -> None:
     y = np.cbrt(dd.Dual(X, T))
     np.testing.assert_allclose(y.tangent, T / (3 * np.cbrt(X) ** 2), rtol=1e-14)
     with dd.Tape() as tape:

@@ -315,3 +315,36 @@ def test_replay_errors() -> None:
         replay(tape, y, np.ones(4))
     with pytest.raises(ValueError, match="not recorded"):
         replay(tape, dd.Var(1.0), np.ones(3))
+
+
+# --- the registry's rules as formulas ---------------------------------------------------
+
+
+def test_describe_elementwise_partials() -> None:
+    from dualdiff.teach.rules import describe
+
+    assert describe("sin").formulas == [("∂/∂x", "cos(x)")]
+    assert describe("divide").formulas == [("∂/∂x", "1/y"), ("∂/∂y", "(-ans) / y")]
+    assert describe("power").formulas[0] == ("∂/∂x", "y · x^(y - 1)")
+    assert describe("sign").formulas == [("∂/∂x", "not differentiated")]
+
+
+def test_describe_structural_rules() -> None:
+    from dualdiff.teach.rules import describe
+
+    mm = dict(describe("matmul").formulas)
+    assert mm["jvp[x]"] == "t @ y" and mm["jvp[y]"] == "x @ t"
+    assert mm["vjp[x]"] == "g @ transpose(y, axes=(1, 0))"
+    cat = dict(describe("concatenate").formulas)
+    assert cat["jvp"] == "concatenate(t_x, t_y, axis=-2)"  # the joint rule of a variadic op
+    assert cat["vjp[y]"] == "g[..., 2:3, :]"
+
+
+def test_every_op_has_a_catalog_example_and_formulas() -> None:
+    from dualdiff.teach.catalog import EXAMPLES
+    from dualdiff.teach.rules import describe
+
+    builtin = {name for name, rule in dd.REGISTRY.items() if rule.kind != "custom"}
+    assert builtin <= set(EXAMPLES), sorted(builtin - set(EXAMPLES))
+    for name in builtin:
+        assert describe(name).formulas, name

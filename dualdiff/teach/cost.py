@@ -25,7 +25,15 @@ from ..forward import Dual
 from ..reverse import Tape, Var, backprop
 from .table import text_table
 
-__all__ = ["Cost", "Crossover", "cost", "crossover"]
+__all__ = [
+    "Cost",
+    "Crossover",
+    "cost",
+    "crossover",
+    "forward_jacobian",
+    "layer",
+    "reverse_jacobian",
+]
 
 
 @dataclass(slots=True)
@@ -216,13 +224,13 @@ def layer(n: int, m: int, seed: int = 0) -> tuple[Callable[[Any], Any], np.ndarr
     return (lambda x: np.tanh(a @ x) * 2.0 + 1.0), rng.standard_normal(n)
 
 
-def _jacobian_by_forward(f: Callable[[Any], Any], x: np.ndarray) -> np.ndarray:
+def forward_jacobian(f: Callable[[Any], Any], x: np.ndarray) -> np.ndarray:
     """One forward pass per input direction (one tangent each): the textbook forward mode."""
     cols = [f(Dual(x, e)).tangent for e in np.eye(x.size)]
     return np.stack(cols, axis=-1)
 
 
-def _jacobian_by_reverse(f: Callable[[Any], Any], x: np.ndarray) -> np.ndarray:
+def reverse_jacobian(f: Callable[[Any], Any], x: np.ndarray) -> np.ndarray:
     """Record once, then one reverse sweep per output element."""
     tape, out, node = _record(f, (x,))
     leaf = tape.leaves[0][0]
@@ -236,6 +244,6 @@ def crossover(ns: Sequence[int], ms: Sequence[int], *, repeat: int = 3) -> Cross
     for n in ns:
         for m in ms:
             f, x = layer(n, m)
-            result.forward[n, m] = best_time(partial(_jacobian_by_forward, f, x), repeat)
-            result.reverse[n, m] = best_time(partial(_jacobian_by_reverse, f, x), repeat)
+            result.forward[n, m] = best_time(partial(forward_jacobian, f, x), repeat)
+            result.reverse[n, m] = best_time(partial(reverse_jacobian, f, x), repeat)
     return result

@@ -61,8 +61,8 @@ class Notation:
     def call(self, name: str, args: Sequence[str]) -> str:
         return f"{name}({', '.join(args)})"
 
-    def power(self, base: str, exponent: str) -> str:
-        return f"{base}^{exponent}"
+    def power(self, base: str, exponent: Term) -> str:
+        return f"{base}^{_wrap(exponent, ATOM, self)}"
 
     def reciprocal(self, x: str) -> str:
         return f"1/{x}"
@@ -94,8 +94,8 @@ class LatexNotation(Notation):
         head = f"\\{name}" if name in _LATEX_FUNCS else f"\\operatorname{{{_latex_escape(name)}}}"
         return f"{head}\\left({', '.join(args)}\\right)"
 
-    def power(self, base: str, exponent: str) -> str:
-        return f"{{{base}}}^{{{exponent}}}"
+    def power(self, base: str, exponent: Term) -> str:
+        return f"{{{base}}}^{{{exponent[0]}}}"
 
     def reciprocal(self, x: str) -> str:
         return f"\\frac{{1}}{{{x}}}"
@@ -163,9 +163,9 @@ def apply_op(name: str, args: Sequence[Term], params: dict[str, Any], x: Any, n:
     if name == "negative":
         return "-" + _wrap(args[0], PRODUCT, n), SUM
     if name == "power":
-        return n.power(_wrap(args[0], ATOM, n), args[1][0]), POWER
+        return n.power(_wrap(args[0], ATOM, n), args[1]), POWER
     if name == "square":
-        return n.power(_wrap(args[0], ATOM, n), "2"), POWER
+        return n.power(_wrap(args[0], ATOM, n), ("2", ATOM)), POWER
     if name == "reciprocal":
         return n.reciprocal(_wrap(args[0], ATOM, n)), PRODUCT
     if name == "getitem":

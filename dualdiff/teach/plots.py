@@ -96,7 +96,7 @@ def plot_descent(
 
 
 def plot_step_error(
-    errors: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+    errors: Mapping[str, tuple[Any, Any]],
     path: str | Path,
     *,
     title: str = "Finite-difference error against the step h",

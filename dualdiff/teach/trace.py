@@ -124,6 +124,11 @@ class Trace:
             k = len(live)
 
             def tangent_of(*xs: Any) -> Any:
+                if rule.joint_jvp is not None:  # a variadic op: all tangents at once
+                    ts: list[Any] = [None] * len(step.args)
+                    for (pos, _), t in zip(live, xs[:k], strict=True):
+                        ts[pos] = t
+                    return rule.joint_jvp(ts, *xs[k:], **step.params)
                 total = None
                 for (pos, _), t in zip(live, xs[:k], strict=True):
                     c = rule.jvp[pos](t, *xs[k:], **step.params)  # type: ignore[misc]

@@ -21,7 +21,7 @@ def format_value(x: Any, max_size: int = 6) -> str:
     if arr.ndim == 0:
         return f"{float(arr):.6g}"
     if arr.size <= max_size:
-        return np.array2string(arr, precision=4, separator=", ")
+        return np.array2string(arr, precision=4, separator=", ").replace("\n", "")
     return f"<{arr.dtype} array {arr.shape}>"
 
 

@@ -44,6 +44,7 @@ _MODE_CACHE = 64
 
 # The differentiated arguments, flattened: per argument, its float leaves and structure.
 Inputs = list[tuple[list[Any], TreeDef]]
+_LEAF = tree_flatten(0.0)[1]
 
 
 # --- arguments and outputs --------------------------------------------------------
@@ -61,6 +62,17 @@ def _argnums(argnums: Any, nargs: int, name: str) -> tuple[tuple[int, ...], bool
     """``argnums`` as a tuple of distinct valid indices, and whether it was a single int."""
     if type(argnums) is int and 0 <= argnums < nargs:
         return (argnums,), True
+    if type(argnums) is tuple and all(type(i) is int for i in argnums):
+        return _tuple_argnums(argnums, nargs, name)
+    return _check_argnums(argnums, nargs, name)
+
+
+@functools.lru_cache(maxsize=256)
+def _tuple_argnums(argnums: tuple[int, ...], nargs: int, name: str) -> tuple[tuple[int, ...], bool]:
+    return _check_argnums(argnums, nargs, name)  # a transform sees the same few on every call
+
+
+def _check_argnums(argnums: Any, nargs: int, name: str) -> tuple[tuple[int, ...], bool]:
     single = isinstance(argnums, (int, np.integer))
     nums = (argnums,) if single else argnums
     if not isinstance(nums, (tuple, list)) or not all(
@@ -117,7 +129,11 @@ def _inputs(args: tuple[Any, ...], nums: tuple[int, ...], name: str) -> Inputs:
     """The ``nums`` arguments, flattened and checked."""
     inputs = []
     for i in nums:
-        leaves, td = tree_flatten(args[i])
+        a = args[i]
+        if type(a) is float:  # the common scalar case, without the tree walk
+            inputs.append(([a], _LEAF))
+            continue
+        leaves, td = tree_flatten(a)
         inputs.append(([_input_leaf(x, name, i) for x in leaves], td))
     return inputs
 

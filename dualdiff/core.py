@@ -153,8 +153,11 @@ def bind(rule: Rule, args: Sequence[Any], params: dict[str, Any]) -> Any:
     for a in args:
         if isinstance(a, Tracer) and (top is None or a._level > top._level):
             top = a
-    if top is None:
-        return call_primal(rule, args, params)
+    if top is None:  # call_primal, inlined: this is the hot path of every op
+        try:
+            return rule.primal(*args, **params)
+        except (ValueError, TypeError, IndexError) as err:
+            raise _op_error(rule, args, params, err) from err
     return top._process(rule, args, params)
 
 

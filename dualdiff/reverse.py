@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ._util import as_float, primal_of, shape_of
-from .core import Rule, bind, new_level
+from .core import Rule, Tracer, bind, new_level
 from .ops import sum_to_shape
 from .tracer import ArrayOps
 
@@ -375,6 +375,10 @@ class Var(ArrayOps):
     def _process(self, rule: Rule, args: Sequence[Any], params: dict[str, Any]) -> Any:
         tape = self._tape
         active = _recorder(_ACTIVE.get())
+        if tape is not None and tape._recording and (active is None or active is tape):
+            out = _record_plain(tape, rule, args, params)
+            if out is not None:
+                return out
         if tape is None or not tape._recording:
             if tape is not None and active is not None:
                 raise _stale(rule)
@@ -404,6 +408,20 @@ class Var(ArrayOps):
         else:
             ans = bind(rule, vals, params)
         return tape._record(rule, tuple(vals), tuple(inputs), params, ans)
+
+
+def _record_plain(tape: Tape, rule: Rule, args: Sequence[Any], params: dict[str, Any]) -> Any:
+    """The hot path of recording: every traced input is a Var of ``tape`` (no nesting,
+    nothing to watch). Returns the output Var, or None to take the general path."""
+    vals = list(args)
+    inputs = []
+    for i, a in enumerate(args):
+        if isinstance(a, Tracer):
+            if type(a) is not Var or a._tape is not tape:
+                return None
+            vals[i] = a.value
+            inputs.append((i, a._node))
+    return tape._record(rule, tuple(vals), tuple(inputs), params, bind(rule, vals, params))
 
 
 # The level of the tape computing the primal of an op it records. Tapes at that level

@@ -133,6 +133,22 @@ def test_jacobian_inside_a_gradient() -> None:
     close(dd.grad(lambda x: dd.sum(dd.jacrev(lambda y: dd.sin(y) * y[0])(x)))(x), expected)
 
 
+@pytest.mark.parametrize("jac", [dd.jacfwd, dd.jacrev, dd.jacobian])
+@pytest.mark.parametrize("outer", [dd.grad, dd.jacfwd])
+def test_pytree_jacobian_inside_a_gradient(jac: Any, outer: Any) -> None:
+    """g(p) = a sin(b): J_a = diag(sin b), J_b = diag(a cos b); the sum of both blocks has
+    gradient cos b in a and cos b - a sin b in b."""
+    p = {"a": np.array([0.5, 1.0]), "b": np.array([0.3, -0.2])}
+
+    def total(p: Any) -> Any:
+        J = jac(lambda p: p["a"] * dd.sin(p["b"]))(p)
+        return dd.sum(J["a"]) + dd.sum(J["b"])
+
+    g = outer(total)(p)
+    close(g["a"], np.cos(p["b"]))
+    close(g["b"], np.cos(p["b"]) - p["a"] * np.sin(p["b"]))
+
+
 def test_gradient_of_an_inner_minimisation_step() -> None:
     """One gradient step inside a loss: L(a) = (x1(a))^2 with x1 = x0 - lr d/dx (x - a)^2."""
     lr, x0 = 0.1, 2.0

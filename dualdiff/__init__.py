@@ -5,6 +5,8 @@ Both modes read one registry of derivative rules (``dualdiff.REGISTRY``):
 backward. The transforms (``grad``, ``jacfwd``, ``hessian`` ...) follow JAX.
 """
 
+from . import numeric
+from .check import GradientCheckError, check_grad
 from .core import REGISTRY, register_elementwise, register_op
 from .forward import Dual
 from .ops import (
@@ -80,14 +82,14 @@ from .transforms import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "REGISTRY", "Dual", "Tape", "TapeError", "Var", "abs", "add", "arccos", "arcsin",
-    "arctan", "arctan2", "broadcast_to", "clip", "concatenate", "cos", "cosh", "derivative",
-    "divide", "dot", "exp", "expand_dims", "expm1", "grad", "hessian", "hvp", "jacfwd",
-    "jacobian", "jacrev", "jvp", "log", "log1p", "log_softmax", "logsumexp", "matmul", "max",
-    "maximum", "mean", "min", "minimum", "moveaxis", "multiply", "negative", "power", "prod",
-    "reciprocal", "register_elementwise", "register_op", "relu", "reshape", "sigmoid", "sign",
-    "sin", "sinh", "softmax", "softplus", "sqrt", "square", "squeeze", "stack",
-    "stop_gradient", "subtract", "sum", "swapaxes", "tan", "tanh", "transpose",
-    "tree_flatten", "tree_map", "tree_unflatten", "value_and_grad", "vjp", "where",
-    "BranchChanged", "Compiled", "compile",
+    "REGISTRY", "BranchChanged", "Compiled", "Dual", "GradientCheckError", "Tape", "TapeError",
+    "Var", "abs", "add", "arccos", "arcsin", "arctan", "arctan2", "broadcast_to", "check_grad",
+    "clip", "compile", "concatenate", "cos", "cosh", "derivative", "divide", "dot", "exp",
+    "expand_dims", "expm1", "grad", "hessian", "hvp", "jacfwd", "jacobian", "jacrev", "jvp", "log",
+    "log1p", "log_softmax", "logsumexp", "matmul", "max", "maximum", "mean", "min", "minimum",
+    "moveaxis", "multiply", "negative", "numeric", "power", "prod", "reciprocal",
+    "register_elementwise", "register_op", "relu", "reshape", "sigmoid", "sign", "sin", "sinh",
+    "softmax", "softplus", "sqrt", "square", "squeeze", "stack", "stop_gradient", "subtract", "sum",
+    "swapaxes", "tan", "tanh", "transpose", "tree_flatten", "tree_map", "tree_unflatten",
+    "value_and_grad", "vjp", "where",
 ]  # fmt: skip

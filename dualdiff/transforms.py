@@ -608,9 +608,17 @@ def _reverse_columns(tape: Tape, out: Any, value: Any, xs: list[Var]) -> Any:
 
 
 def _reverse_jacobian(
-    tape: Tape, xs: list[list[Var]], inputs: Inputs, out: Any, single: bool, name: str
+    tape: Tape,
+    xs: list[list[Var]],
+    inputs: Inputs,
+    out: Any,
+    aux: Any,
+    single: bool,
+    has_aux: bool,
+    name: str,
 ) -> Any:
-    """The Jacobian of ``out`` (recorded on ``tape``) with respect to the Vars ``xs``."""
+    """The Jacobian of ``out`` (recorded on ``tape``) with respect to the Vars ``xs``,
+    paired with ``aux``'s values when ``has_aux``."""
     out_leaves, out_td = tree_flatten(out)
     flat_xs = [v for vs in xs for v in vs]
     values, cols = [], []
@@ -619,7 +627,8 @@ def _reverse_jacobian(
         _check_output(value, name)
         values.append(value)
         cols.append(_check_derivative(_reverse_columns(tape, o, value, flat_xs), name))
-    return _assemble(out_td, cols, values, inputs, single)
+    result = _assemble(out_td, cols, values, inputs, single)
+    return (result, _strip(aux, lambda x: _unwrap(x, tape))) if has_aux else result
 
 
 def jacrev(f: Callable[..., Any], argnums: Any = 0, has_aux: bool = False) -> Callable[..., Any]:
@@ -636,8 +645,7 @@ def jacrev(f: Callable[..., Any], argnums: Any = 0, has_aux: bool = False) -> Ca
         inputs = _inputs(args, nums, "jacrev")
         tape, xs, out = _record(f, args, kwargs, nums, inputs)
         out, aux = _split_aux(out, has_aux, "jacrev")
-        result = _reverse_jacobian(tape, xs, inputs, out, single, "jacrev")
-        return (result, _strip(aux, lambda x: _unwrap(x, tape))) if has_aux else result
+        return _reverse_jacobian(tape, xs, inputs, out, aux, single, has_aux, "jacrev")
 
     return jac
 
@@ -688,8 +696,7 @@ def jacobian(
         modes[key] = fwd if n <= m else rev
         if n <= m:
             return fwd(*args, **kwargs)
-        result = _reverse_jacobian(tape, xs, inputs, out, single, "jacobian")
-        return (result, _strip(aux, lambda x: _unwrap(x, tape))) if has_aux else result
+        return _reverse_jacobian(tape, xs, inputs, out, aux, single, has_aux, "jacobian")
 
     return jac
 
@@ -697,9 +704,7 @@ def jacobian(
 def hessian(f: Callable[..., Any], argnums: Any = 0, has_aux: bool = False) -> Callable[..., Any]:
     """The Hessian of real scalar ``f``, shaped ``in.shape + in.shape``: forward over reverse
     (``jacfwd(grad(f))``). With ``has_aux``: ``(hessian, aux)``."""
-    if not has_aux:
-        return jacfwd(grad(f, argnums), argnums)
-    return jacfwd(grad(f, argnums, has_aux=True), argnums, has_aux=True)
+    return jacfwd(grad(f, argnums, has_aux), argnums, has_aux)
 
 
 def hvp(f: Callable[..., Any], primals: Any, tangents: Any) -> Any:

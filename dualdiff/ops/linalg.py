@@ -57,6 +57,8 @@ def _jvp_right(t: Any, ans: Any, a: Any, b: Any) -> Any:
 def _vjp_left(g: Any, ans: Any, a: Any, b: Any) -> Any:
     if ndim_of(a) == 1 and ndim_of(b) == 1:
         return g * b
+    if ndim_of(b) == 2 and ndim_of(a) in (1, 2):  # the common cases: no batch axes to undo
+        return matmul(g, b.T)
     a2, b2 = _as_matrix_shape(shape_of(a), "left"), _as_matrix_shape(shape_of(b), "right")
     g2 = reshape(g, _product_shape(a2, b2))
     ga = matmul(g2, swapaxes(reshape(b, b2), -1, -2))
@@ -66,6 +68,10 @@ def _vjp_left(g: Any, ans: Any, a: Any, b: Any) -> Any:
 def _vjp_right(g: Any, ans: Any, a: Any, b: Any) -> Any:
     if ndim_of(a) == 1 and ndim_of(b) == 1:
         return g * a
+    if ndim_of(a) == 2 and ndim_of(b) == 2:
+        return matmul(a.T, g)
+    if ndim_of(a) == 2 and ndim_of(b) == 1:  # A @ x: the cotangent of x is g @ A, one gemv
+        return matmul(g, a)
     a2, b2 = _as_matrix_shape(shape_of(a), "left"), _as_matrix_shape(shape_of(b), "right")
     g2 = reshape(g, _product_shape(a2, b2))
     gb = matmul(swapaxes(reshape(a, a2), -1, -2), g2)

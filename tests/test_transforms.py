@@ -335,6 +335,26 @@ def test_auto_picks_forward_for_more_outputs_and_remembers_the_choice() -> None:
     assert calls == ["Var", "Dual"]
 
 
+def test_jacfwd_pushes_all_directions_in_one_pass_and_jacrev_records_once() -> None:
+    n = 100
+    A = np.random.default_rng(2).standard_normal((n, n))
+    tangent_shapes: list[tuple[int, ...]] = []
+
+    def f(x: Any) -> Any:
+        tangent_shapes.append(np.shape(getattr(x, "tangent", None)))
+        return dd.tanh(A @ x) * dd.sin(x)
+
+    x = np.linspace(-1.0, 1.0, n)
+    J = dd.jacfwd(f)(x)
+    assert tangent_shapes == [(n, n)]  # one call of f: n directions in one batched tangent
+    tangent_shapes.clear()
+    close(dd.jacfwd(f, chunk_size=30)(x), J)
+    assert tangent_shapes == [(30, n), (30, n), (30, n), (10, n)]
+    tangent_shapes.clear()
+    close(dd.jacrev(f)(x), J)
+    assert tangent_shapes == [()]  # recorded once (a Var has no tangent), then n reverse passes
+
+
 def test_square_jacobian_uses_forward_mode() -> None:
     f, calls = counting(dd.sin)
     dd.jacobian(f)(np.ones(3))

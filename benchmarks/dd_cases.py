@@ -130,6 +130,15 @@ def _w3(sizes: Sizes) -> Any:
         for dtype in sizes.w3_dtypes:
             spec = (layers, batch, kind, dtype)
             label = w3_label(layers, dtype)
+            for variant, gradient in (("f only (no derivative)", False), ("dd.grad only", True)):
+                yield _case(
+                    "W3",
+                    label,
+                    variant,
+                    lambda s=spec, g=gradient: _w3_cheap(s, g),
+                    unit="step",
+                    tol=w3_tol(dtype),
+                )
             for variant, builder in _W3_VARIANTS.items():
                 yield _case(
                     "W3",
@@ -139,6 +148,26 @@ def _w3(sizes: Sizes) -> Any:
                     unit="step",
                     tol=w3_tol(dtype),
                 )
+
+
+def _w3_cheap(spec: Any, gradient: bool) -> Any:
+    """The loss alone, or its gradient alone: the two sides of the cheap-gradient ratio."""
+    import dualdiff as dd
+
+    layers, batch, kind, dtype = spec
+    prob = P.w3_problem(layers, batch, kind, dtype)
+    params, x, y = prob["params"], prob["x"], prob["y"]
+    loss = mlp_loss(dd, kind)
+    if not gradient:
+        copies = [p.astype(np.float64) for p in params]
+        ref_value = P.w3_limit_factory(copies, x.astype(np.float64), y.astype(np.float64), kind)()
+        step = lambda: loss(params, x, y)
+        return step, P.rel_err(step(), ref_value)
+    step = lambda: dd.grad(loss)(params, x, y)
+    ref = [-d / P.W3_LR for d in P.w3_reference_update(prob)]
+    return step, P.rel_err(
+        np.concatenate([g.ravel() for g in step()]), np.concatenate([r.ravel() for r in ref])
+    )
 
 
 def _w3_make(spec: Any, builder: Any) -> Any:
@@ -164,7 +193,7 @@ def _w3_functional(prob: dict[str, Any]) -> Any:
     def step() -> Any:
         loss, grads = value_and_grad(params, x, y)
         for p, g in zip(params, grads, strict=True):
-            p -= P.W3_LR * g
+            P.sgd_update(p, g)
         return loss
 
     return step, lambda: params
@@ -179,7 +208,7 @@ def _w3_compiled(prob: dict[str, Any]) -> Any:
     def step() -> Any:
         loss, grads = loss_grad(params, x, y)
         for p, g in zip(params, grads, strict=True):
-            p -= P.W3_LR * g
+            P.sgd_update(p, g)
         return loss
 
     return step, lambda: params
@@ -255,15 +284,24 @@ def _w4_make(n: int, mode: str) -> Any:
 
 
 def _w5(sizes: Sizes) -> Any:
-    def make() -> Any:
+    def make(what: str) -> Any:
         import dualdiff as dd
 
         a, x, v = P.w5_problem(sizes.w5)
-        log1p_exp = lambda y: dd.sum(dd.log(1.0 + dd.exp(a @ y)))
-        step = lambda: dd.hvp(log1p_exp, (x,), (v,))
-        return step, P.rel_err(step(), P.w5_limit(a, x, v))
+        f = lambda y: dd.sum(dd.log(1.0 + dd.exp(a @ y)))
+        if what == "hvp":
+            step = lambda: dd.hvp(f, (x,), (v,))
+            return step, P.rel_err(step(), P.w5_limit(a, x, v))
+        if what == "grad":
+            step = lambda: dd.grad(f)(x)
+            return step, P.rel_err(step(), a.T @ (1.0 / (1.0 + np.exp(-(a @ x)))))
+        step = lambda: f(x)
+        return step, P.rel_err(step(), np.sum(np.logaddexp(0.0, a @ x)))
 
-    yield _case("W5", f"n={sizes.w5}", "dd.hvp (forward over reverse)", make)
+    problem = f"n={sizes.w5}"
+    yield _case("W5", problem, "dd.hvp (forward over reverse)", lambda: make("hvp"))
+    yield _case("W5", problem, "f only (no derivative)", lambda: make("f"))
+    yield _case("W5", problem, "dd.grad only", lambda: make("grad"))
 
 
 # --- W6 ------------------------------------------------------------------------------

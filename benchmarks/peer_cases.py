@@ -8,6 +8,7 @@ virtualenv (see docs/performance.md).
 from __future__ import annotations
 
 import importlib
+import os
 from time import perf_counter
 from typing import Any
 
@@ -33,7 +34,7 @@ def need(name: str) -> Any:
 
 def _torch() -> Any:
     torch = need("torch")
-    torch.set_num_threads(2)
+    torch.set_num_threads(int(os.environ.get("DD_BENCH_THREADS", "2")))
     return torch
 
 
@@ -217,7 +218,7 @@ def _w3_torch(prob: dict[str, Any]) -> Any:
         loss(params, x, y).backward()
         with torch.no_grad():
             for p in params:
-                p -= P.W3_LR * p.grad
+                p.sub_(p.grad.mul_(P.W3_LR))
                 p.grad = None
 
     return step, lambda: [p.detach().numpy() for p in params]
@@ -257,7 +258,7 @@ def _w3_autograd(prob: dict[str, Any]) -> Any:
 
     def step() -> None:
         for p, g in zip(params, grad(params, x, y), strict=True):
-            p -= P.W3_LR * g
+            P.sgd_update(p, g)
 
     return step, lambda: params
 
@@ -271,7 +272,7 @@ def _w3_mygrad(prob: dict[str, Any]) -> Any:
     def step() -> None:
         loss(params, x, y).backward()
         for p in params:
-            p.data -= P.W3_LR * p.grad
+            P.sgd_update(p.data, p.grad)
 
     return step, lambda: [p.data for p in params]
 

@@ -170,6 +170,12 @@ def w2_limit(x1: float, x2: float) -> tuple[float, float]:
 W3_LR = 0.01
 
 
+def sgd_update(param: np.ndarray, grad: np.ndarray) -> None:
+    """param -= lr * grad, in place and without a temporary (the gradient is scratch)."""
+    grad *= W3_LR
+    param -= grad
+
+
 def w3_problem(sizes: Sequence[int], batch: int, loss: str, dtype: str) -> dict[str, Any]:
     """Parameters ``[W1, b1, ...]`` (W shaped (in, out)), inputs, targets and labels."""
     rng = np.random.default_rng(42)

@@ -120,11 +120,12 @@ class Compiled:
 
     def __call__(self, *args: Any) -> Any:
         nums, single = _argnums(self.argnums, len(args), "compile")
-        if any(isinstance(x, Tracer) for x in tree_flatten(list(args))[0]):
+        signature = _signature(args, nums)
+        if signature is None:
             from .transforms import value_and_grad  # differentiated from outside: no replay
 
             return value_and_grad(self.f, self.argnums, self.has_aux)(*args)
-        key, leaves, statics = _signature(args, nums)
+        key, leaves, statics = signature
         program = self._programs.get(key)
         if program is not None and program.replayable and _same(program.statics, statics):
             try:
@@ -202,9 +203,12 @@ def _is_float(x: Any) -> bool:
     return isinstance(x, np.ndarray) and x.dtype.kind == "f"
 
 
-def _signature(args: tuple[Any, ...], nums: tuple[int, ...]) -> tuple[Any, list[Any], list[Any]]:
-    """(cache key, float input leaves, other leaves). Differentiated arguments are all
-    inputs (ints promoted to float); elsewhere float leaves are inputs and the rest keys."""
+def _signature(
+    args: tuple[Any, ...], nums: tuple[int, ...]
+) -> tuple[Any, list[Any], list[Any]] | None:
+    """(cache key, float input leaves, other leaves), or None for traced arguments.
+    Differentiated arguments are all inputs (ints promoted to float); elsewhere float
+    leaves are inputs and the rest are keys."""
     key: list[Any] = []
     leaves: list[Any] = []
     statics: list[Any] = []
@@ -212,7 +216,12 @@ def _signature(args: tuple[Any, ...], nums: tuple[int, ...]) -> tuple[Any, list[
         flat, td = tree_flatten(arg)
         key.append(td)
         for x in flat:
-            if i in nums or _is_float(x):
+            if isinstance(x, Tracer):
+                return None
+            if _is_float(x):
+                leaves.append(x)
+                key.append((type(x), shape_of(x), getattr(x, "dtype", None)))
+            elif i in nums:
                 x = _float_input(x)
                 leaves.append(x)
                 key.append((type(x), shape_of(x), getattr(x, "dtype", None)))

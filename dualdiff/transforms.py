@@ -525,11 +525,8 @@ def _basis(leaves: list[Any], start: int, k: int) -> list[Any]:
     for x in leaves:
         size = _size(x)
         dtype = getattr(primal_of(x), "dtype", np.dtype(np.float64))
-        t = np.zeros((k, size), dtype=dtype)
-        lo, hi = max(0, offset - start), min(k, offset + size - start)
-        if lo < hi:
-            r = np.arange(lo, hi)
-            t[r, start + r - offset] = 1
+        # direction start + r is this leaf's element start + r - offset: a shifted identity
+        t = np.eye(k, size, start - offset, dtype=dtype)
         seeds.append(t.reshape((k, *shape_of(x))))
         offset += size
     return seeds

@@ -374,7 +374,9 @@ class Var(ArrayOps):
 
     def _process(self, rule: Rule, args: Sequence[Any], params: dict[str, Any]) -> Any:
         tape = self._tape
-        active = _recorder(_ACTIVE.get())
+        active = _ACTIVE.get()
+        if active is not None and active.level >= _HANDLING.get():
+            active = _recorder(active)  # inside a nested tape's op: hand it to an outer tape
         if tape is not None and tape._recording and (active is None or active is tape):
             out = _record_plain(tape, rule, args, params)
             if out is not None:
@@ -417,8 +419,8 @@ def _record_plain(tape: Tape, rule: Rule, args: Sequence[Any], params: dict[str,
     inputs = []
     for i, a in enumerate(args):
         if isinstance(a, Tracer):
-            if type(a) is not Var or a._tape is not tape:
-                return None
+            if type(a) is not Var or a._tape is not tape or type(a.value) is Var:
+                return None  # a Var of an outer tape inside: outer tapes must record it too
             vals[i] = a.value
             inputs.append((i, a._node))
     return tape._record(rule, tuple(vals), tuple(inputs), params, bind(rule, vals, params))
@@ -432,7 +434,7 @@ _HANDLING: contextvars.ContextVar[int] = contextvars.ContextVar(
 
 
 def _recorder(active: Tape | None) -> Tape | None:
-    """The innermost active user tape that has not seen the op being processed yet."""
+    """The innermost user tape, from ``active`` outwards, that has not seen the op yet."""
     handling = _HANDLING.get()
     while active is not None and active.level >= handling:
         active = active._outer
@@ -479,14 +481,19 @@ def zeros_like(value: Any) -> Any:
 
 
 def plain(g: Any, like: Any) -> Any:
-    """A gradient as the user gets it: a float for a float input, a writable array otherwise."""
+    """A gradient as the user gets it: a float for a float input, otherwise a writable array
+    (or NumPy scalar) of the input's float dtype, even where a float64 value met a float32 one."""
     if type(like) is float and isinstance(g, (float, np.floating, np.ndarray)) and np.ndim(g) == 0:
         return float(g)  # a 0-d array arrives when a broadcast cotangent was summed back
+    p = primal_of(like)
     if isinstance(g, np.ndarray):
         if not g.flags.writeable:
             g = g.copy()
-        if g.shape != np.shape(primal_of(like)):
-            g = np.broadcast_to(g, np.shape(primal_of(like))).copy()
-    elif isinstance(g, np.floating) and isinstance(primal_of(like), np.ndarray):
+        if g.shape != np.shape(p):
+            g = np.broadcast_to(g, np.shape(p)).copy()
+    elif isinstance(g, np.floating) and isinstance(p, np.ndarray):
         g = np.asarray(g)
+    dtype = getattr(p, "dtype", None)
+    if isinstance(g, (np.ndarray, np.floating)) and dtype is not None and dtype.kind == "f":
+        g = g.astype(dtype, copy=False)
     return g

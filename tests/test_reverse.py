@@ -144,6 +144,35 @@ def test_three_nested_tapes_give_the_third_derivative() -> None:
     assert (primal_of(d1), d2.value, d3) == (32.0, 48.0, 48.0)  # 4x^3, 12x^2, 24x
 
 
+def test_nested_values_belong_to_ever_lower_tapes() -> None:
+    """A Var's value is a Var of a lower tape (or a number), never one of its own tape."""
+    with dd.Tape() as t1:
+        x = dd.Var(2.0)
+        with dd.Tape() as t2:
+            with dd.Tape() as t3:
+                y = x**4
+            (d1,) = t3.gradient(y, [x])
+    tapes = []
+    while isinstance(d1, dd.Var):
+        tapes.append(d1._tape)
+        d1 = d1.value
+    assert tapes == [t2, t1] and d1 == 32.0
+
+
+def test_four_nested_tapes_give_the_fourth_derivative() -> None:
+    with dd.Tape() as t0:
+        x = dd.Var(1.5)
+        with dd.Tape() as t1:
+            with dd.Tape() as t2:
+                with dd.Tape() as t3:
+                    y = x**5 + dd.sin(x)
+                (d1,) = t3.gradient(y, [x])  # each gradient is taken while the outer tapes record
+            (d2,) = t2.gradient(d1, [x])
+        (d3,) = t1.gradient(d2, [x])
+    (d4,) = t0.gradient(d3, [x])
+    assert d4 == pytest.approx(120 * 1.5 + math.sin(1.5), rel=1e-14)
+
+
 def test_backward_through_a_nested_gradient() -> None:
     with dd.Tape():
         x = dd.Var(0.7)

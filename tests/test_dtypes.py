@@ -81,7 +81,17 @@ def test_python_float_constants_do_not_promote_float32() -> None:
     # NumPy 2's rule: a Python float is "weak", a float64 array is not
     x = np.ones(2, dtype=F32)
     assert dd.grad(lambda x: dd.sum(x * 2.5 + 1.0))(x).dtype == F32
-    assert dd.grad(lambda x: dd.sum(x * np.full(2, 2.5)))(x).dtype == np.float64
+    assert dd.sum(dd.Dual(x, np.ones(2, dtype=F32)) * 2.5).tangent.dtype == F32
+    assert dd.sum(dd.Dual(x, np.ones(2, dtype=F32)) * np.full(2, 2.5)).tangent.dtype == np.float64
+
+
+def test_gradient_has_the_dtype_of_its_source() -> None:
+    # the value is promoted by a float64 constant, the gradient of a float32 input is float32
+    x = np.ones(2, dtype=F32)
+    value, g = dd.value_and_grad(lambda x: dd.sum(x * np.full(2, 2.5)))(x)
+    assert np.result_type(value) == np.float64
+    assert g.dtype == F32
+    np.testing.assert_array_equal(g, [2.5, 2.5])
 
 
 @pytest.mark.parametrize(

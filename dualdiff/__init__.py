@@ -5,7 +5,7 @@ Both modes read one registry of derivative rules (``dualdiff.REGISTRY``):
 backward. The transforms (``grad``, ``jacfwd``, ``hessian`` ...) follow JAX.
 """
 
-from . import numeric
+from . import data, nn, numeric, optim, teach
 from .check import GradientCheckError, check_grad
 from .core import REGISTRY, register_elementwise, register_op
 from .forward import Dual
@@ -66,6 +66,7 @@ from .ops import (
 from .pytree import tree_flatten, tree_map, tree_unflatten
 from .replay import BranchChanged, Compiled, compile
 from .reverse import Tape, TapeError, Var
+from .teach import trace
 from .transforms import (
     derivative,
     grad,
@@ -84,12 +85,12 @@ __version__ = "0.1.0"
 __all__ = [
     "REGISTRY", "BranchChanged", "Compiled", "Dual", "GradientCheckError", "Tape", "TapeError",
     "Var", "abs", "add", "arccos", "arcsin", "arctan", "arctan2", "broadcast_to", "check_grad",
-    "clip", "compile", "concatenate", "cos", "cosh", "derivative", "divide", "dot", "exp",
+    "clip", "compile", "concatenate", "cos", "cosh", "data", "derivative", "divide", "dot", "exp",
     "expand_dims", "expm1", "grad", "hessian", "hvp", "jacfwd", "jacobian", "jacrev", "jvp", "log",
     "log1p", "log_softmax", "logsumexp", "matmul", "max", "maximum", "mean", "min", "minimum",
-    "moveaxis", "multiply", "negative", "numeric", "power", "prod", "reciprocal",
+    "moveaxis", "multiply", "negative", "nn", "numeric", "optim", "power", "prod", "reciprocal",
     "register_elementwise", "register_op", "relu", "reshape", "sigmoid", "sign", "sin", "sinh",
     "softmax", "softplus", "sqrt", "square", "squeeze", "stack", "stop_gradient", "subtract", "sum",
-    "swapaxes", "tan", "tanh", "transpose", "tree_flatten", "tree_map", "tree_unflatten",
-    "value_and_grad", "vjp", "where",
+    "swapaxes", "tan", "tanh", "teach", "trace", "transpose", "tree_flatten", "tree_map",
+    "tree_unflatten", "value_and_grad", "vjp", "where",
 ]  # fmt: skip

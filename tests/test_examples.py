@@ -1,0 +1,135 @@
+"""The training examples run (with fast settings where that keeps the point) and reach their
+figures: closed forms for gradient descent, least squares, scikit-learn's solution, and the
+digits accuracy of at least 97%."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+@pytest.fixture
+def example(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+
+    loaded = ["_common"]
+
+    def load(name: str) -> ModuleType:
+        sys.modules.pop(name, None)
+        loaded.append(name)
+        return importlib.import_module(name)
+
+    yield load
+    for name in loaded:
+        sys.modules.pop(name, None)
+
+
+def report_data() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((100, 1))
+    return X, 2.0 * X + 5.0 + 0.1 * rng.standard_normal((100, 1))
+
+
+def least_squares(X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    A = np.hstack([X, np.ones_like(X[:, :1])])
+    return np.linalg.lstsq(A, y, rcond=None)[0].ravel()
+
+
+def test_gradient_descent_reaches_0_4_to_the_10th(example, tmp_path: Path, capsys) -> None:
+    out = example("gradient_descent").main(out_dir=tmp_path)
+    # each step is x <- x - 0.3 * 2x = 0.4 x
+    assert out["x1"] == pytest.approx(0.4**10, rel=1e-12)
+    assert out["x2"] == pytest.approx(0.4**10, rel=1e-12)
+    assert out["losses"] == pytest.approx([2 * 0.16**k for k in range(10)], rel=1e-12)
+    assert "step 10" in capsys.readouterr().out
+    if importlib.util.find_spec("matplotlib"):
+        assert (tmp_path / "gradient_descent.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_linear_regression_recovers_least_squares(example, tmp_path: Path) -> None:
+    out = example("linear_regression").main(epochs=150, out_dir=tmp_path)
+    w, b = least_squares(*report_data())
+    assert out["w"] == pytest.approx(w, abs=1e-9)
+    assert out["b"] == pytest.approx(b, abs=1e-9)
+    assert out["w"] == pytest.approx(2.0, abs=0.05) and out["b"] == pytest.approx(5.0, abs=0.05)
+
+
+def test_mlp_regression_reaches_the_noise_level(example, tmp_path: Path) -> None:
+    out = example("mlp_regression").main(epochs=600, out_dir=tmp_path)
+    X, y = report_data()
+    A = np.hstack([X, np.ones_like(X)])
+    mse_ls = float(np.mean((A @ least_squares(X, y) - y[:, 0]) ** 2))
+    assert out["mse_ls"] == pytest.approx(mse_ls, rel=1e-12)
+    assert out["mse"] < 1.1 * mse_ls  # the noise variance is 0.01
+    assert out["losses"][-1] < out["losses"][0] / 100
+
+
+def test_functional_style_follows_gradient_descent_in_closed_form(example) -> None:
+    mod = example("functional_style")
+    out = mod.main(linear_epochs=100, mlp_epochs=300)
+    # GD on the quadratic MSE: p_k = p* + (I - lr H)^k (p_0 - p*), H = 2/N A^T A
+    X, y = report_data()
+    A = np.hstack([X, np.ones_like(X)])
+    p_star = least_squares(X, y)
+    w0, b0 = mod.init_params([1, 1])
+    p0 = np.array([w0.item(), b0.item()])
+    M = np.eye(2) - 0.01 * (2 / len(X)) * A.T @ A
+    p100 = p_star + np.linalg.matrix_power(M, 100) @ (p0 - p_star)
+    assert [out["w"], out["b"]] == pytest.approx(p100, rel=1e-12)
+    # still on its way, like the report's w = 1.92, b = 4.32 after 100 epochs
+    assert 1.7 < out["w"] < 2.0 and 4.0 < out["b"] < 4.6
+    assert out["mlp_losses"][-1] < out["mlp_losses"][0] / 10
+
+
+def test_functional_and_module_mlps_agree(example) -> None:
+    import dualdiff as dd
+
+    mod = example("functional_style")
+    X, y = report_data()
+    params = mod.init_params([1, 10, 1])
+    model = dd.nn.MLP([1, 10, 1], rng=0)
+    model.load_state_dict(dict(zip(model.state_dict(), params, strict=True)))
+    opt = dd.optim.SGD(model.parameters(), lr=0.01)
+    for _ in range(20):
+        loss, grads = dd.value_and_grad(mod.loss_fn)(params, X, y)
+        params = mod.update_params(params, grads, 0.01)
+        opt.zero_grad()
+        with dd.Tape():
+            module_loss = dd.nn.mse_loss(model(X), y)
+        module_loss.backward()
+        opt.step()
+        assert module_loss.value == pytest.approx(loss, rel=1e-13)
+    for p, q in zip(model.parameters(), params, strict=True):
+        np.testing.assert_allclose(p.value, q, rtol=1e-12, atol=1e-15)
+
+
+def test_digits_reaches_97_percent(example, tmp_path: Path, capsys) -> None:
+    pytest.importorskip("sklearn")
+    out = example("digits").main(out_dir=tmp_path)
+    assert out["test_accuracy"] >= 0.97
+    history = out["history"]
+    assert history["val_accuracy"][-1] == out["test_accuracy"]
+    assert "test accuracy" in capsys.readouterr().out
+
+
+def test_breast_cancer_matches_scikit_learn(example) -> None:
+    pytest.importorskip("sklearn")
+    out = example("breast_cancer").main(epochs=1000)
+    assert out["coef_gap"] < 1e-4
+    assert out["test_accuracy"] >= 0.95
+    assert out["test_accuracy"] == pytest.approx(out["sklearn_accuracy"], abs=1 / 143)
+
+
+def test_diabetes_matches_least_squares(example) -> None:
+    pytest.importorskip("sklearn")
+    out = example("diabetes").main(epochs=500)
+    assert out["train"] == pytest.approx(out["train_ls"], rel=1e-9)
+    assert out["test"] == pytest.approx(out["test_ls"], rel=1e-6)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -228,3 +229,11 @@ def test_rule_counts_must_match_the_inputs() -> None:
         dd.register_op("test_errors_counts", np.add, jvp=(None, None), vjp=(None,))
     with pytest.raises(TypeError, match=r"'add' takes 2 positional input\(s\), got 1"):
         dd.add(1.0)
+
+
+@pytest.mark.parametrize(
+    "axes", [(1, 0), (2,), (0, 0)], ids=["too-many", "out-of-range", "repeated"]
+)
+def test_transpose_axes_must_be_a_permutation(axes: tuple[int, ...]) -> None:
+    with pytest.raises(ValueError, match=rf"transpose: axes {re.escape(str(axes))}.*shape \(2,\)"):
+        dd.transpose(dual(2), axes)

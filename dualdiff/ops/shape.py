@@ -92,10 +92,13 @@ def transpose(x: Any, axes: Any = None) -> Any:
     nd = ndim_of(x)
     if axes is None:
         axes = tuple(range(nd))[::-1]
-    axes = tuple(int(a) % nd if nd else int(a) for a in axes)
-    if sorted(axes) != list(range(nd)):
-        raise ValueError(f"transpose: axes {axes} are not a permutation of {nd} axes")
-    return _transpose(x, axes=axes)
+    given = tuple(int(a) for a in axes)
+    if not all(-nd <= a < nd for a in given) or sorted(a % nd for a in given) != list(range(nd)):
+        raise ValueError(
+            f"transpose: axes {given} are not a permutation of the axes of an array of shape "
+            f"{shape_of(x)}; give each axis from {-nd} to {nd - 1} exactly once"
+        )
+    return _transpose(x, axes=tuple(a % nd for a in given))
 
 
 def moveaxis(x: Any, source: int, destination: int) -> Any:

@@ -237,3 +237,17 @@ def test_rule_counts_must_match_the_inputs() -> None:
 def test_transpose_axes_must_be_a_permutation(axes: tuple[int, ...]) -> None:
     with pytest.raises(ValueError, match=rf"transpose: axes {re.escape(str(axes))}.*shape \(2,\)"):
         dd.transpose(dual(2), axes)
+
+
+@pytest.mark.parametrize(
+    "call, op",
+    [
+        (lambda: dd.moveaxis(dual(2, 3), 2, 0), "moveaxis"),
+        (lambda: dd.moveaxis(dual(2, 3), 0, -3), "moveaxis"),
+        (lambda: dd.swapaxes(dual(2, 3), 0, 5), "swapaxes"),
+    ],
+    ids=["moveaxis-source", "moveaxis-destination", "swapaxes"],
+)
+def test_axis_out_of_bounds_names_the_op(call: Any, op: str) -> None:
+    with pytest.raises(ValueError, match=rf"{op}: axis -?\d is out of bounds for 2 dimension"):
+        call()

@@ -104,16 +104,18 @@ def transpose(x: Any, axes: Any = None) -> Any:
 def moveaxis(x: Any, source: int, destination: int) -> Any:
     """``np.moveaxis`` for one axis, as a transpose."""
     nd = ndim_of(x)
-    order = [i for i in range(nd) if i != source % nd]
-    order.insert(destination % nd, source % nd)
+    source = _negative_axis(int(source), nd, "moveaxis") % nd
+    order = [i for i in range(nd) if i != source]
+    order.insert(_negative_axis(int(destination), nd, "moveaxis") % nd, source)
     return transpose(x, order)
 
 
 def swapaxes(x: Any, axis1: int, axis2: int) -> Any:
     """``np.swapaxes``, as a transpose."""
     nd = ndim_of(x)
+    i, j = (_negative_axis(int(a), nd, "swapaxes") % nd for a in (axis1, axis2))
     order = list(range(nd))
-    order[axis1 % nd], order[axis2 % nd] = order[axis2 % nd], order[axis1 % nd]
+    order[i], order[j] = order[j], order[i]
     return transpose(x, order)
 
 

@@ -1,68 +1,123 @@
-"""The command line: ``python -m dualdiff tour`` walks the report step by step."""
+"""The command line: ``python -m dualdiff tour | rules | check``.
+
+Exit codes: 0 success, 1 a derivative check failed, 2 a usage error (an
+unknown command, chapter or op).
+"""
 
 from __future__ import annotations
 
 import argparse
-import math
+import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-import dualdiff as dd
-
-
-def _report_function(x1: object, x2: object) -> object:
-    return dd.log(x1) + x1 * x2 - dd.sin(x2)  # type: ignore[operator]
+OK, FAILED, USAGE = 0, 1, 2
 
 
-def chapter_modes() -> None:
-    """The report's f(x1, x2) = ln x1 + x1*x2 - sin x2 at (2, 5) in both modes."""
-    print("f(x1, x2) = ln x1 + x1*x2 - sin x2 at (x1, x2) = (2, 5)\n")
-    print("Forward mode: seed x1 with tangent 1 (one pass per input direction)")
-    d1 = _report_function(dd.Dual(2.0, 1.0), dd.Dual(5.0, 0.0))
-    d2 = _report_function(dd.Dual(2.0, 0.0), dd.Dual(5.0, 1.0))
-    print(f"  f        = {d1.primal!r}")  # type: ignore[attr-defined]
-    print(f"  df/dx1   = {d1.tangent!r}")  # type: ignore[attr-defined]
-    print(f"  df/dx2   = {d2.tangent!r}   (2 - cos 5 = {2 - math.cos(5)!r})")  # type: ignore[attr-defined]
-    print("\nReverse mode: record once on a tape, sweep back once for both inputs")
-    with dd.Tape() as tape:
-        x1, x2 = dd.Var(2.0, name="x1"), dd.Var(5.0, name="x2")
-        y = _report_function(x1, x2)
-    g1, g2 = tape.gradient(y, [x1, x2])
-    print(f"  f        = {y.value!r}")  # type: ignore[attr-defined]
-    print(f"  df/dx1   = {g1!r}")
-    print(f"  df/dx2   = {g2!r}")
-    print("\nThe tape (Wengert list):")
-    print("  " + str(tape).replace("\n", "\n  "))
-
-
-CHAPTERS = [("Forward and reverse mode on the report's example", chapter_modes)]
+def _usage(message: str) -> int:
+    print(f"python -m dualdiff: {message}", file=sys.stderr)
+    return USAGE
 
 
 def tour(args: argparse.Namespace) -> int:
-    chosen = range(len(CHAPTERS)) if args.chapter is None else [args.chapter - 1]
-    for i in chosen:
-        if not 0 <= i < len(CHAPTERS):
-            print(f"dualdiff tour: there is no chapter {i + 1} (1..{len(CHAPTERS)})")
-            return 2
-        title, run = CHAPTERS[i]
-        print(f"\n== Chapter {i + 1}: {title} ==\n")
-        run()
-    return 0
+    """Walk the report: every chapter, or those given with --chapter."""
+    from .teach.tour import CHAPTERS, run
+
+    if args.list:
+        for k, (title, _) in enumerate(CHAPTERS, 1):
+            print(f"{k:2}. {title}")
+        return OK
+    chosen = args.chapter or list(range(1, len(CHAPTERS) + 1))
+    bad = [k for k in chosen if not 1 <= k <= len(CHAPTERS)]
+    if bad:
+        return _usage(f"there is no chapter {bad[0]}; chapters are 1 to {len(CHAPTERS)} (--list)")
+    run(chosen, Path(args.out), draw=not args.no_pictures)
+    return OK
+
+
+def _unknown_ops(names: Sequence[str]) -> list[str]:
+    from .core import REGISTRY
+
+    return [n for n in names if n not in REGISTRY]
+
+
+def rules(args: argparse.Namespace) -> int:
+    """Print each op's derivative formulas, read from the registry."""
+    from .core import REGISTRY
+    from .teach.expr import LATEX, TEXT
+    from .teach.rules import describe
+
+    unknown = _unknown_ops(args.ops)
+    if unknown:
+        return _usage(f"no op named {unknown[0]!r}; `python -m dualdiff rules` lists them all")
+    names = args.ops or list(REGISTRY)
+    notation = LATEX if args.latex else TEXT
+    print("t: an input's tangent, g: the output's cotangent, ans: the output\n")
+    for name in names:
+        print(describe(name, notation))
+    print(f"\n{len(names)} op(s)")
+    return OK
+
+
+def check(args: argparse.Namespace) -> int:
+    """check_grad over the registry (and SymPy for elementwise ops), with a summary."""
+    from .teach.audit import audit
+
+    unknown = _unknown_ops(args.ops)
+    if unknown:
+        return _usage(f"no op named {unknown[0]!r}; `python -m dualdiff rules` lists them all")
+    orders = (1,) if args.order == 1 else (1, 2)
+    result = audit(args.ops or None, orders=orders, sympy=not args.no_sympy)
+    print(result)
+    if not result.passed:
+        print("\nFAILED: " + ", ".join(sorted({r[0] for r in result.failed})))
+        return FAILED
+    return OK
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m dualdiff",
         description="dualdiff: automatic differentiation of NumPy code, forward and reverse.",
+        epilog="exit codes: 0 ok, 1 a derivative check failed, 2 usage error",
     )
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("tour", help="walk the report's examples step by step")
-    p.add_argument("--chapter", type=int, default=None, help="run only chapter N")
-    p.add_argument("--out", default="dualdiff-tour", help="folder for the tour's pictures")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p = sub.add_parser(
+        "tour",
+        help="walk the report chapter by chapter, with tables and pictures",
+        description="Walk the report: numeric and symbolic derivatives, the forward and "
+        "reverse traces, gradient descent, regression, the MLP, the modes compared, "
+        "static and dynamic graphs.",
+    )
+    p.add_argument(
+        "--chapter", type=int, action="append", metavar="N", help="run chapter N (repeatable)"
+    )
+    p.add_argument("--out", default="dualdiff-tour", help="folder for pictures and graphs")
+    p.add_argument("--no-pictures", action="store_true", help="text only, write no pictures")
+    p.add_argument("--list", action="store_true", help="list the chapters and exit")
     p.set_defaults(func=tour)
+    p = sub.add_parser(
+        "rules",
+        help="every op with its derivative formula",
+        description="Print the derivative rules of the registry's ops (all, or those named).",
+    )
+    p.add_argument("ops", nargs="*", metavar="OP", help="op names, e.g. sin matmul")
+    p.add_argument("--latex", action="store_true", help="formulas as LaTeX")
+    p.set_defaults(func=rules)
+    p = sub.add_parser(
+        "check",
+        help="check_grad over the registry, and SymPy's derivatives when installed",
+        description="Check every op (or those named): forward and reverse mode against "
+        "numerical derivatives, first and second order, and against SymPy.",
+    )
+    p.add_argument("ops", nargs="*", metavar="OP", help="op names (default: all)")
+    p.add_argument("--order", type=int, choices=(1, 2), default=2, help="highest order (2)")
+    p.add_argument("--no-sympy", action="store_true", help="skip the SymPy comparison")
+    p.set_defaults(func=check)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Run the command line; returns the exit code (argparse exits with 2 on bad usage)."""
+    args = build_parser().parse_args(argv)
     return int(args.func(args))

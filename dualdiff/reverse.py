@@ -225,6 +225,19 @@ class Tape:
 
         return wengert_list(self)
 
+    def to_dot(self, target: Any = None) -> str:
+        """The recorded graph as Graphviz DOT; gradients of ``target`` (default: the last
+        value recorded, if scalar). See :mod:`dualdiff.teach.graph`."""
+        from .teach.graph import to_dot
+
+        return to_dot(self, target)
+
+    def to_mermaid(self, target: Any = None) -> str:
+        """The recorded graph as a Mermaid flowchart (see :meth:`to_dot`)."""
+        from .teach.graph import to_mermaid
+
+        return to_mermaid(self, target)
+
 
 def _hold(held: dict[int, int], value: Any) -> None:
     """Note the buffer under ``value`` (the array that owns the memory) and its size."""

@@ -225,7 +225,8 @@ def test_tape_graph_and_its_gradients() -> None:
     assert [lab[0] for lab in labels][:3] == ["v1 = x1", "v2 = x2", "v3 = log(v1)"]
     assert labels[0][2] == "grad 5.5" and labels[1][2] == "grad 1.71634"
     assert len(labels) == 7 and len(EDGE.findall(dot)) == 8
-    inner = to_mermaid(tape, target=v1)
+    assert tape.to_dot() == dot and tape.to_mermaid() == to_mermaid(tape)
+    inner = tape.to_mermaid(target=v1)
     assert "v3 = log(v1)<br/>value 0.693147<br/>grad 1" in inner
     assert "v1 = x1<br/>value 2<br/>grad 0.5" in inner  # d log(x1) / dx1
     assert y.value == pytest.approx(LN2 + 10 - SIN5)

@@ -152,6 +152,31 @@ def test_tour_without_matplotlib_is_text_only(tmp_path, monkeypatch, capsys) -> 
     assert not list(tmp_path.glob("*.png"))
 
 
+NO_MATPLOTLIB = """
+import sys
+sys.modules["matplotlib"] = None  # as if it were not installed: importing it fails
+from dualdiff.cli import main
+sys.exit(main(["tour", "--out", sys.argv[1]]))
+"""
+
+
+def test_whole_tour_runs_without_matplotlib(tmp_path: Path) -> None:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = subprocess.run(
+        [sys.executable, "-c", NO_MATPLOTLIB, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("matplotlib is not installed: the tour runs as text only")
+    assert "== Chapter 10: Static and dynamic graphs ==" in done.stdout
+    # only Graphviz may have drawn something: the graph
+    assert {p.name for p in tmp_path.glob("*.png")} <= {"report_graph.png"}
+
+
 def test_tour_without_graphviz_keeps_the_dot_text(tmp_path, monkeypatch, capsys) -> None:
     monkeypatch.setattr(shutil, "which", lambda name: None)
     assert main(["tour", "--chapter", "3", "--out", str(tmp_path), "--no-pictures"]) == 0

@@ -84,13 +84,14 @@ class Linear(Module):
         self.bias = Var(np.zeros(self.out_features, dtype=dtype)) if bias else None
 
     def forward(self, x: Any) -> Any:
-        shape = np.shape(primal_of(x))
-        if shape[-1:] != (self.in_features,):
+        try:
+            y = x @ self.weight
+        except ValueError as err:  # checked only on failure: the happy path stays one op
             raise ValueError(
-                f"Linear({self.in_features}, {self.out_features}): input has shape {shape}, "
-                f"but its last axis must be {self.in_features} (in_features)"
-            )
-        y = x @ self.weight
+                f"Linear({self.in_features}, {self.out_features}): input has shape "
+                f"{np.shape(primal_of(x))}, but its last axis must be {self.in_features} "
+                "(in_features)"
+            ) from err
         return y if self.bias is None else y + self.bias
 
     def extra_repr(self) -> str:

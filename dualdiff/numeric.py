@@ -45,7 +45,7 @@ import math
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
@@ -69,6 +69,8 @@ RICHARDSON_ORDER = 6
 
 # A function of a flat input vector returning (flat output, round-off level of each output).
 FlatFn = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+# Which error estimate a difference computes: none, the round-off only (free), or all of it.
+Want = Literal["none", "noise", "full"]
 
 
 class Estimate(NamedTuple):
@@ -259,7 +261,7 @@ def _given_steps(h: Any, pt: _Point, name: str, per_entry: bool) -> np.ndarray:
 
 
 def _difference(
-    fn: FlatFn, x: np.ndarray, v: np.ndarray, h: float, sch: Scheme, want_error: bool
+    fn: FlatFn, x: np.ndarray, v: np.ndarray, h: float, sch: Scheme, want: Want
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """``D(h)`` of ``fn`` at ``x`` along ``v`` and, if asked, its error estimate.
 
@@ -278,14 +280,16 @@ def _difference(
         return np.tensordot(np.asarray(sch.weights), values, axes=1) / step
 
     value = d(h)
-    if not want_error:
+    if want == "none":
         return value, None
     noise = np.stack([at(o * h)[1] for o in sch.offsets])
-    roundoff = np.tensordot(np.abs(sch.weights), noise, axes=1)
+    roundoff = np.tensordot(np.abs(sch.weights), noise, axes=1) / h
+    if want == "noise":
+        return value, np.stack([np.zeros_like(roundoff), roundoff])
     # At a step 2**(1/p) times longer the truncation error doubles and the round-off is
     # drawn afresh, so the change in D estimates both, even round-off the model misses.
     change = np.abs(d(h * 2.0 ** (1.0 / sch.order)) - value)
-    return value, np.stack([change, roundoff / h])
+    return value, np.stack([change, roundoff])
 
 
 def _complex_difference(
@@ -294,20 +298,24 @@ def _complex_difference(
     v: np.ndarray,
     h: float,
     reference: tuple[np.ndarray, np.ndarray] | None,
+    want: Want,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """The complex step ``Im f(x + i h v) / h``: nothing is subtracted, so no cancellation.
 
-    ``reference = (f(x), noise of f)`` asks for the error estimate. The
-    round-off is that of any computed derivative: f's noise per unit step of
-    x (see :func:`noise_level`) plus an ulp of the value.
+    The error estimate needs ``reference = (f(x), noise of f)``. The round-off
+    is that of any computed derivative: f's noise per unit step of x (see
+    :func:`noise_level`) plus an ulp of the value; truncation is
+    ``|D(2h) - D(h)| / 3``.
     """
     z = x.astype(np.result_type(x.dtype, np.complex64)) + 1j * h * v
     fvals = fz(z)
     value = np.imag(fvals) / h
-    if reference is None:
+    if want == "none" or reference is None:
         return value, None
     fx, noise = reference
-    truncation = np.abs(np.imag(fz(z + 1j * h * v)) / (2 * h) - value) / 3
+    truncation = np.zeros_like(value)
+    if want == "full":
+        truncation = np.abs(np.imag(fz(z + 1j * h * v)) / (2 * h) - value) / 3
     # Complex arithmetic can be less accurate than real (NumPy's complex log1p near 0):
     # how far Re f(x + ih) strays from f(x) counts as noise of f.
     noise = np.fmax(noise, np.abs(np.real(fvals) - fx))
@@ -389,11 +397,13 @@ class _Problem:
     out_shape: tuple[int, ...] = field(init=False)
     noise: np.ndarray = field(init=False)
     fz: Callable[[np.ndarray], np.ndarray] = field(init=False)
+    base: tuple[bytes, np.ndarray] = field(init=False)  # f at the last point asked for
 
     def __post_init__(self) -> None:
         self.out_shape = np.shape(self.f(self.pt.restore(self.pt.flat)))
         self.noise = _noise_flat(self.values, self.pt) if self.want_error else np.zeros(1)
         self.fz = _complex_fn(self.f, self.pt, self.name)
+        self.base = (b"", np.zeros(0))
 
     def values(self, y: np.ndarray) -> np.ndarray:
         return _flat_output(self.f(self.pt.restore(y)), self.name)
@@ -402,31 +412,38 @@ class _Problem:
         out = self.values(y)
         return out, np.fmax(self.noise, self.pt.eps * np.abs(out))
 
+    def value_at(self, x: np.ndarray) -> np.ndarray:
+        """f(x), remembered for the columns of one Jacobian, which share x."""
+        key = x.tobytes()
+        if self.base[0] != key:
+            self.base = (key, self.values(x))
+        return self.base[1]
+
     def column(
-        self, x: np.ndarray, v: np.ndarray, h: float, want_error: bool
+        self, x: np.ndarray, v: np.ndarray, h: float, want: Want
     ) -> tuple[np.ndarray, np.ndarray | None]:
         if self.sch.method != "complex":
-            return _difference(self.fn, x, v, h, self.sch, want_error)
-        reference = (self.values(x), self.noise) if want_error else None
-        return _complex_difference(self.fz, x, v, h, reference)
+            return _difference(self.fn, x, v, h, self.sch, want)
+        reference = None if want == "none" else (self.value_at(x), self.noise)
+        return _complex_difference(self.fz, x, v, h, reference, want)
 
 
 def _jacobian_flat(
     column: Callable[..., tuple[np.ndarray, np.ndarray | None]],
     x: np.ndarray,
     steps: np.ndarray,
-    want_error: bool,
+    want: Want,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """``(m, n)`` Jacobian, one column per input entry, and its ``(2, m, n)`` error estimate."""
     cols, errs = [], []
     for j in range(x.size):
         v = np.zeros_like(x)
         v[j] = 1
-        c, e = column(x, v, float(steps[j]), want_error)
+        c, e = column(x, v, float(steps[j]), want)
         cols.append(c)
         errs.append(e)
     value = np.stack(cols, axis=-1)
-    return value, (np.stack(errs, axis=-1) if want_error else None)  # type: ignore[arg-type]
+    return value, (None if want == "none" else np.stack(errs, axis=-1))  # type: ignore[arg-type]
 
 
 def _finish(value: np.ndarray, error: np.ndarray | None, shape: tuple[int, ...], full: bool) -> Any:
@@ -465,7 +482,7 @@ def jacobian(
         if h is None
         else _given_steps(h, pt, "jacobian", True)
     )
-    value, error = _jacobian_flat(prob.column, pt.flat, steps, full_output)
+    value, error = _jacobian_flat(prob.column, pt.flat, steps, _want(full_output))
     shape = prob.out_shape + pt.shape
     return _finish(_real_dtype(value, pt), error, shape, full_output)
 
@@ -509,7 +526,7 @@ def derivative(
         step = float(_default_steps(largest, pt.eps, prob.sch, 1)[0])
     else:
         step = float(_given_steps(h, pt, "derivative", False)[0])
-    value, error = prob.column(pt.flat, np.ones_like(pt.flat), step, full_output)
+    value, error = prob.column(pt.flat, np.ones_like(pt.flat), step, _want(full_output))
     return _finish(_real_dtype(value, pt), error, prob.out_shape, full_output)
 
 
@@ -520,36 +537,69 @@ def hessian(
     h: Any = None,
     order: int | None = None,
     full_output: bool = False,
+    outer: str | None = None,
 ) -> Any:
     """Second derivatives of ``f`` at ``x``, shaped ``out.shape + x.shape + x.shape``.
 
     The Jacobian of the numerical Jacobian: ``method`` differentiates f, and
-    the same method differentiates the result again, except that the complex
-    step (which cannot be nested) is followed by Richardson extrapolation of
-    ``order``. Default steps balance truncation against round-off for second
-    derivatives (``eps**(1/(p+2))``). ``h`` is one step for both
-    differentiations, or a pair ``(inner, outer)``, each a number or x-shaped.
+    ``outer`` (by default the same method; after the complex step, which
+    cannot be nested, Richardson extrapolation) differentiates the result
+    again; ``order`` is Richardson's. Default steps balance truncation against
+    round-off for second derivatives (``eps**(1/(p+2))``). ``h`` is one step
+    for both differentiations, or a pair ``(inner, outer)``, each a number or
+    x-shaped.
     """
     pt = _point(x, "hessian")
     inner = _Problem(f, pt, scheme(method, order), "hessian", full_output)
-    outer = scheme("richardson", order) if method == "complex" else inner.sch
-    h_in, h_out = _hessian_steps(h, pt, inner.sch, outer)
+    outer_sch = _outer_scheme(method, outer, order)
+    h_in, h_out = _hessian_steps(h, pt, inner.sch, outer_sch)
     m = math.prod(inner.out_shape)
 
+    # Only the inner round-off is noise to the outer difference: it is all the outer needs.
+    inner_want: Want = "noise" if full_output else "none"
+
     def grad_fn(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        value, error = _jacobian_flat(inner.column, y, h_in, full_output)
-        # Only the inner round-off is noise to the outer difference; the inner
-        # truncation error varies smoothly with y and is differentiated along.
+        value, error = _jacobian_flat(inner.column, y, h_in, inner_want)
         return value.ravel(), (error[1].ravel() if error is not None else np.zeros(m * y.size))
 
     value, error = _jacobian_flat(
-        lambda y, v, step, want: _difference(grad_fn, y, v, step, outer, want),
+        lambda y, v, step, want: _difference(grad_fn, y, v, step, outer_sch, want),
         pt.flat,
         h_out,
-        full_output,
+        _want(full_output),
     )
+    if error is not None:
+        error[0] += _inner_truncation(inner, h_in).reshape(-1, 1)
     shape = inner.out_shape + pt.shape + pt.shape
     return _finish(_real_dtype(value, pt), error, shape, full_output)
+
+
+def _outer_scheme(method: str, outer: str | None, order: int | None) -> Scheme:
+    if outer is None:
+        outer = "richardson" if method == "complex" else method
+    if outer == "complex":
+        raise ValueError(
+            "numeric.hessian: outer='complex' is not possible (the complex step cannot "
+            "differentiate a complex-step derivative); use method='complex' with outer "
+            "'central' or 'richardson'"
+        )
+    return scheme(outer, order if outer == "richardson" else None)
+
+
+def _inner_truncation(inner: _Problem, h_in: np.ndarray) -> np.ndarray:
+    """The inner Jacobian's truncation error at x, ``(m, n)``.
+
+    It varies smoothly with x, so the outer difference does not see it as
+    noise; its rate of change, taken to be of its own size over a unit step,
+    is the part it adds to the Hessian's error.
+    """
+    _, error = _jacobian_flat(inner.column, inner.pt.flat, h_in, "full")
+    assert error is not None
+    return error[0]
+
+
+def _want(full_output: bool) -> Want:
+    return "full" if full_output else "none"
 
 
 def _hessian_steps(

@@ -267,7 +267,7 @@ def _w3_mygrad(prob: dict[str, Any]) -> Any:
     mg = need("mygrad")
     params = [mg.tensor(p) for p in prob["params"]]
     x, y = prob["x"], prob["y"]
-    loss = _mlp(mg, mg.nnet.relu, lambda h: mg.nnet.log_softmax(h, axis=-1), prob["loss"])
+    loss = _mlp(mg, mg.nnet.relu, lambda h: mg.nnet.logsoftmax(h, axis=-1), prob["loss"])
 
     def step() -> None:
         loss(params, x, y).backward()

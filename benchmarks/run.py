@@ -23,10 +23,11 @@ import tempfile
 import time
 import traceback
 from dataclasses import asdict
+from typing import Any
 
-from .cases import FULL, QUICK, WORKLOADS, Case, Sizes, Skip, all_cases
+from .cases import FULL, QUICK, WORKLOADS, Case, Sizes, Skip, all_cases, hand_written
 from .peer_cases import PEERS
-from .timing import measure, measure_chain
+from .timing import measure, measure_against, measure_chain, measure_chain_against
 
 GROUPS = ("hand-written", "dualdiff", *PEERS)
 _BLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
@@ -36,6 +37,8 @@ _BLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 
 def run_group(workload: str, group: str, sizes: Sizes, reps: int, min_time: float) -> list[dict]:
+    """Time every case of one library group; each non-limit case alternates with its limit."""
+    limits = {c.problem: c for c in hand_written(workload, sizes)}
     records = []
     for case in all_cases(workload, sizes, (group,)):
         record = {k: v for k, v in asdict(case).items() if k != "make"}
@@ -43,12 +46,8 @@ def run_group(workload: str, group: str, sizes: Sizes, reps: int, min_time: floa
             fn, err = case.make()
             if not err <= case.tol:
                 raise AssertionError(f"result differs from the reference: rel err {err:.3g}")
-            timing = (
-                measure_chain(fn, 1 if case.units > 1_000_000 else 3)
-                if case.chain
-                else (measure(fn, reps, min_time))
-            )
-            record.update(status="ok", err=err, **timing)
+            limit = None if case.limit else limits[case.problem].make()[0]
+            record.update(status="ok", err=err, **_time(case, fn, limit, reps, min_time))
         except Skip as why:
             record.update(status="skip", note=str(why))
         except Exception as why:
@@ -57,6 +56,17 @@ def run_group(workload: str, group: str, sizes: Sizes, reps: int, min_time: floa
         records.append(record)
         print(_line(record), file=sys.stderr, flush=True)
     return records
+
+
+def _time(case: Case, fn: Any, limit: Any, reps: int, min_time: float) -> dict[str, Any]:
+    if case.chain:
+        chain_reps = 1 if case.units > 1_000_000 else 3
+        if limit is None:
+            return measure_chain(fn, chain_reps)
+        return measure_chain_against(fn, limit, chain_reps)
+    return (
+        measure(fn, reps, min_time) if limit is None else measure_against(fn, limit, reps, min_time)
+    )
 
 
 def _line(r: dict) -> str:
@@ -141,7 +151,8 @@ def fmt_time(s: float | None) -> str:
 
 
 def with_ratios(records: list[dict]) -> list[dict]:
-    """Each record with ``ratio``: its median over the limit's median, same problem."""
+    """Each record with ``ratio`` to its limit: the one measured back to back in its own
+    process, or else its median over the limit's median (same problem, same run)."""
     limits = {
         (r["workload"], r["problem"]): r["median_s"]
         for r in records
@@ -149,7 +160,10 @@ def with_ratios(records: list[dict]) -> list[dict]:
     }
     for r in records:
         base = limits.get((r["workload"], r["problem"]))
-        r["ratio"] = r["median_s"] / base if base and r["status"] == "ok" else None
+        if r["status"] != "ok":
+            r["ratio"] = None
+        elif r.get("ratio") is None:
+            r["ratio"] = r["median_s"] / base if base else None
     return records
 
 

@@ -653,7 +653,7 @@ class StepStudy:
         lines = [f"error of f'({self.x:g}) = {self.exact:.12g} against h", head]
         for i, h in enumerate(self.hs):
             cells = (f"{errors[m][i]:10.1e}{'*' if best[m] == i else ' ':2}" for m in self.methods)
-            lines.append(f"{h:8.0e} " + "".join(cells))
+            lines.append((f"{h:8.0e} " + "".join(cells)).rstrip())
         return "\n".join(lines)
 
     def plot(self, ax: Any = None) -> Any:

@@ -191,6 +191,10 @@ def _point(x: Any, name: str) -> _Point:
             f"numeric.{name}: x must be real (float, int or a real array), got dtype "
             f"{arr.dtype}{hint}"
         )
+    if arr.size == 0:
+        raise ValueError(
+            f"numeric.{name}: x is empty (shape {arr.shape}): nothing to differentiate"
+        )
     return _Point(arr.ravel().copy(), arr.shape, isinstance(x, (int, float)))
 
 

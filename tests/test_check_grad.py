@@ -265,6 +265,7 @@ def test_float32_arguments_use_float32_tolerances() -> None:
         (lambda: dd.check_grad(dd.sin, 1.0, order=3), ValueError, "order must be 1 or 2"),
         (lambda: dd.check_grad(dd.sin, 1.0, method="secant"), ValueError, "'auto'"),
         (lambda: dd.check_grad(dd.arcsin, 1.0), ValueError, "not finite"),
+        (lambda: dd.check_grad(dd.sin, np.zeros(0)), ValueError, "empty"),
     ],
 )
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # AD of arcsin at its domain edge

@@ -297,6 +297,8 @@ def test_step_study_plot(tmp_path: object) -> None:
         (lambda: numeric.derivative(lambda t: "a", 1.0), TypeError, "numeric array"),
         (lambda: numeric.derivative(math.sin, 1.0, "complex"), TypeError, "method='central'"),
         (lambda: numeric.gradient(np.sin, np.ones(2)), ValueError, "jacobian"),
+        (lambda: numeric.jacobian(np.sin, np.zeros((0, 2))), ValueError, "empty"),
+        (lambda: numeric.hessian(np.sin, 1.0, "complex", outer="complex"), ValueError, "outer="),
         (lambda: numeric.step_study(np.sin, np.ones(2)), ValueError, "scalar"),
         (lambda: numeric.step_study(math.sin, 1.0), TypeError, "exact="),
     ],

@@ -8,6 +8,8 @@ through ``check_grad`` at first and second order.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -134,32 +136,48 @@ def test_stop_gradient_is_a_constant_so_the_check_fails() -> None:
 # --- wrong rules are caught and named ------------------------------------------------------------
 
 
-wrong_vjp = dd.register_op(
-    "check_grad_test_cube_wrong_vjp",
-    lambda x: x**3,
-    jvp=lambda t, ans, x: 3 * x * x * t,
-    # entry 1 of the cotangent is doubled: a bug in reverse mode only
-    vjp=lambda g, ans, x: g * 3 * x * x * np.array([1.0, 2.0, 1.0]),
-)
-
-
 def _frozen_cos(x: Any) -> Any:
     """cos of the plain value: right to first order, but a constant to the next one."""
     return np.cos(primal_of(x))
 
 
-first_order_only = dd.register_op(
-    "check_grad_test_sin_primal_rule",
-    np.sin,
-    jvp=lambda t, ans, x: t * _frozen_cos(x),
-    vjp=lambda g, ans, x: g * _frozen_cos(x),
-)
+@pytest.fixture
+def bad(unchanged_global_state: None) -> Iterator[SimpleNamespace]:
+    """Custom ops with deliberately wrong rules, registered for one test and removed after."""
+    names = ["check_grad_test_wrong_vjp", "check_grad_test_primal_rule", "check_grad_test_off"]
+    try:
+        yield SimpleNamespace(
+            # entry 1 of the cotangent is doubled: a bug in reverse mode only
+            wrong_vjp=dd.register_op(
+                names[0],
+                lambda x: x**3,
+                jvp=lambda t, ans, x: 3 * x * x * t,
+                vjp=lambda g, ans, x: g * 3 * x * x * np.array([1.0, 2.0, 1.0]),
+            ),
+            # right to first order, but the rule does not differentiate again
+            first_order_only=dd.register_op(
+                names[1],
+                lambda x: np.sin(x),
+                jvp=lambda t, ans, x: t * _frozen_cos(x),
+                vjp=lambda g, ans, x: g * _frozen_cos(x),
+            ),
+            # off by one part in a million
+            slightly_off=dd.register_op(
+                names[2],
+                lambda x: np.exp(x),
+                jvp=lambda t, ans, x: t * ans * (1 + 1e-6),
+                vjp=lambda g, ans, x: g * ans * (1 + 1e-6),
+            ),
+        )
+    finally:
+        for name in names:
+            dd.REGISTRY.pop(name, None)
 
 
-def test_a_wrong_reverse_rule_is_caught_and_named() -> None:
+def test_a_wrong_reverse_rule_is_caught_and_named(bad: SimpleNamespace) -> None:
     x = np.array([0.5, -1.5, 2.0])
     with pytest.raises(dd.GradientCheckError) as info:
-        dd.check_grad(lambda x: wrong_vjp(x), x)
+        dd.check_grad(lambda x: bad.wrong_vjp(x), x)
     report = info.value.report
     worst = report.worst(1)[0]
     assert report.labels[worst] == "out[1], x[1]"
@@ -171,26 +189,22 @@ def test_a_wrong_reverse_rule_is_caught_and_named() -> None:
     assert message.splitlines()[2].split()[:3] == ["out[1],", "x[1]", "6.75"]
 
 
-def test_a_rule_that_does_not_differentiate_again_is_caught_at_order_two() -> None:
+def test_a_rule_that_does_not_differentiate_again_is_caught_at_order_two(
+    bad: SimpleNamespace,
+) -> None:
     x = 0.7
-    assert dd.check_grad(first_order_only, x).passed
+    assert dd.check_grad(bad.first_order_only, x).passed
     with pytest.raises(dd.GradientCheckError) as info:
-        dd.check_grad(first_order_only, x, order=2, modes=("fwd", "rev", "fwd-rev"))
+        dd.check_grad(bad.first_order_only, x, order=2, modes=("fwd", "rev", "fwd-rev"))
     report = info.value.report
-    assert report.numeric == pytest.approx([-math.sin(0.7)], abs=1e-10)
+    assert report.numeric == pytest.approx([-math.sin(0.7)], abs=1e-9)
     assert report.values["fwd"] == pytest.approx([0.0])
 
 
-def test_a_small_error_in_a_rule_is_caught() -> None:
+def test_a_small_error_in_a_rule_is_caught(bad: SimpleNamespace) -> None:
     """A rule off by one part in a million: far above the tolerance of about 1e-13."""
-    off = dd.register_op(
-        "check_grad_test_exp_slightly_off",
-        np.exp,
-        jvp=lambda t, ans, x: t * ans * (1 + 1e-6),
-        vjp=lambda g, ans, x: g * ans * (1 + 1e-6),
-    )
     with pytest.raises(dd.GradientCheckError):
-        dd.check_grad(off, 0.3)
+        dd.check_grad(bad.slightly_off, 0.3)
     assert dd.check_grad(dd.exp, 0.3).tolerance[0] < 1e-12
 
 

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 
 from ._util import as_float, primal_of, shape_of
-from .core import Rule, Tracer, bind, new_level
+from .core import Rule, Tracer, bind, call_primal, new_level
 from .ops import sum_to_shape
-from .tracer import ArrayOps
+from .tracer import _EMPTY, ArrayOps
 
 _ACTIVE: contextvars.ContextVar[Tape | None] = contextvars.ContextVar("dualdiff_tape", default=None)
 
@@ -385,15 +385,29 @@ class Var(ArrayOps):
                 ct = plain(ct, value)
                 var.grad = ct if var.grad is None else var.grad + ct
 
+    def _apply2(self, rule: Rule, a: Any, b: Any) -> Any:
+        """A two-input operator (``x * y``, ``x + 1.0`` ...), recorded straight away when
+        its traced inputs are Vars of the recording tape holding plain values: the same
+        entry as :func:`bind` would record, without the generic dispatch."""
+        tape = _hot_tape(self._tape)
+        if tape is not None:
+            inputs: list[tuple[int, int]] = []
+            x, y = _plain_input(tape, a, 0, inputs), _plain_input(tape, b, 1, inputs)
+            if not isinstance(x, Tracer) and not isinstance(y, Tracer):
+                ans = call_primal(rule, (x, y), _EMPTY)
+                return tape._record(rule, (x, y), tuple(inputs), _EMPTY, ans)
+        return bind(rule, (a, b), _EMPTY)
+
     def _process(self, rule: Rule, args: Sequence[Any], params: dict[str, Any]) -> Any:
+        hot = _hot_tape(self._tape)
+        if hot is not None:
+            out = _record_plain(hot, rule, args, params)
+            if out is not None:
+                return out
         tape = self._tape
         active = _ACTIVE.get()
         if active is not None and active.level >= _HANDLING.get():
             active = _recorder(active)  # inside a nested tape's op: hand it to an outer tape
-        if tape is not None and tape._recording and (active is None or active is tape):
-            out = _record_plain(tape, rule, args, params)
-            if out is not None:
-                return out
         if tape is None or not tape._recording:
             if tape is not None and active is not None:
                 raise _stale(rule)
@@ -425,18 +439,42 @@ class Var(ArrayOps):
         return tape._record(rule, tuple(vals), tuple(inputs), params, ans)
 
 
+def _hot_tape(tape: Tape | None) -> Tape | None:
+    """The tape that records an op of a Var of ``tape`` on the hot path: ``tape`` itself
+    when it records and no other tape takes the op, the active tape for a free Var (a
+    parameter it watches); None for the general path."""
+    active = _ACTIVE.get()
+    if active is not None and active.level >= _HANDLING.get():
+        active = _recorder(active)  # inside a nested tape's op: hand it to an outer tape
+    if tape is None:
+        return active
+    return tape if tape._recording and (active is None or active is tape) else None
+
+
 def _record_plain(tape: Tape, rule: Rule, args: Sequence[Any], params: dict[str, Any]) -> Any:
     """The hot path of recording: every traced input is a Var of ``tape`` (no nesting,
     nothing to watch). Returns the output Var, or None to take the general path."""
     vals = list(args)
-    inputs = []
+    inputs: list[tuple[int, int]] = []
     for i, a in enumerate(args):
         if isinstance(a, Tracer):
-            if type(a) is not Var or a._tape is not tape or type(a.value) is Var:
+            vals[i] = _plain_input(tape, a, i, inputs)
+            if isinstance(vals[i], Tracer):
                 return None  # a Var of an outer tape inside: outer tapes must record it too
-            vals[i] = a.value
-            inputs.append((i, a._node))
     return tape._record(rule, tuple(vals), tuple(inputs), params, bind(rule, vals, params))
+
+
+def _plain_input(tape: Tape, a: Any, pos: int, inputs: list[tuple[int, int]]) -> Any:
+    """The value of input ``a`` as ``tape`` records it, its node noted in ``inputs``; or
+    ``a`` itself when it is not a Var that the hot path can take."""
+    if type(a) is Var:
+        if a._tape is tape:
+            inputs.append((pos, a._node))
+            return a.value
+        if a._tape is None and tape._user and tape._outer is None:  # a watched parameter
+            inputs.append((pos, tape._leaf(a, a.value)))
+            return a.value
+    return a
 
 
 # The level of the tape computing the primal of an op it records. Tapes at that level

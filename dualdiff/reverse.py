@@ -534,6 +534,8 @@ def zeros_like(value: Any) -> Any:
 def plain(g: Any, like: Any) -> Any:
     """A gradient as the user gets it: a float for a float input, otherwise a writable array
     (or NumPy scalar) of the input's float dtype, even where a float64 value met a float32 one."""
+    if type(g) is float and type(like) is float:  # scalar code: nothing to convert
+        return g
     if type(like) is float and isinstance(g, (float, np.floating, np.ndarray)) and np.ndim(g) == 0:
         return float(g)  # a 0-d array arrives when a broadcast cotangent was summed back
     p = primal_of(like)

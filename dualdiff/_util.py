@@ -76,6 +76,8 @@ def binary(py_op: Callable[[Any, Any], Any], np_fn: Callable[..., Any]) -> Calla
     def primal(x: Any, y: Any) -> Any:
         tx, ty = type(x), type(y)
         if (tx is float or tx is int) and (ty is float or ty is int):
+            if tx is not ty:  # an int beside a float is a float, as in NumPy (max(0, 0.0) is 0)
+                x, y = float(x), float(y)
             try:
                 return py_op(x, y)
             except (ArithmeticError, ValueError):

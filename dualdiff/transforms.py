@@ -191,7 +191,8 @@ def _cast_like(t: Any, x: Any) -> Any:
     if type(p) is float:
         return float(t) if np.ndim(t) == 0 else t
     dtype = getattr(p, "dtype", None)
-    if dtype is not None and dtype.kind == "f" and getattr(t, "dtype", None) != dtype:
+    numpy_t = isinstance(t, (np.ndarray, np.generic))  # a Python float has no dtype to compare
+    if dtype is not None and dtype.kind == "f" and (not numpy_t or t.dtype != dtype):
         t = np.asarray(t, dtype=dtype) if np.ndim(t) else dtype.type(t)
     return t
 

@@ -2,8 +2,9 @@
 
 ``derivs`` holds one ``(ans, *args) -> d out / d input`` per input; the engine
 derives JVP (``t * d``) and VJP (``g * d``) from it. The partials are written
-with dualdiff ops, so they differentiate again. Order follows NumPy's
-"Mathematical functions" page.
+with dualdiff ops, so they differentiate again; they divide with ``divide``, not
+``/``, which on Python floats raises ZeroDivisionError where NumPy gives inf or nan.
+Order follows NumPy's "Mathematical functions" page.
 """
 
 from __future__ import annotations
@@ -32,10 +33,10 @@ multiply = elementwise(
 divide = elementwise(
     "divide",
     binary(operator.truediv, np.divide),
-    derivs=(lambda ans, x, y: reciprocal(y), lambda ans, x, y: -ans / y),
+    derivs=(lambda ans, x, y: reciprocal(y), lambda ans, x, y: -divide(ans, y)),
     doc="x / y (true division), broadcasting.",
 )
-negative = elementwise("negative", operator.neg, derivs=-1, doc="-x.")
+negative = elementwise("negative", unary(operator.neg, np.negative), derivs=-1, doc="-x.")
 
 
 def _pow_dy(ans: Any, x: Any, y: Any) -> Any:
@@ -53,7 +54,9 @@ power = elementwise(
 square = elementwise(
     "square", unary(lambda x: x * x, np.square), derivs=lambda ans, x: 2 * x, doc="x ** 2."
 )
-sqrt = elementwise("sqrt", unary(math.sqrt, np.sqrt), derivs=lambda ans, x: 0.5 / ans, doc="√x.")
+sqrt = elementwise(
+    "sqrt", unary(math.sqrt, np.sqrt), derivs=lambda ans, x: divide(0.5, ans), doc="√x."
+)
 
 
 def _reciprocal_np(x: Any) -> Any:
@@ -121,7 +124,10 @@ arctan = elementwise(
 arctan2 = elementwise(
     "arctan2",
     binary(math.atan2, np.arctan2),
-    derivs=(lambda ans, y, x: x / (x * x + y * y), lambda ans, y, x: -y / (x * x + y * y)),
+    derivs=(
+        lambda ans, y, x: divide(x, x * x + y * y),
+        lambda ans, y, x: divide(-y, x * x + y * y),
+    ),
     doc="The angle of the point (x2, x1): arctan2(x1, x2), quadrant-aware.",
 )
 sinh = elementwise("sinh", unary(math.sinh, np.sinh), derivs=lambda ans, x: cosh(x), doc="sinh x.")
@@ -131,6 +137,15 @@ tanh = elementwise(
 )
 
 # --- piecewise: the derivative of the selected piece; ties split evenly --------------
+
+
+def _py_max(x: float, y: float) -> float:
+    """max of two Python numbers, nan if either is nan (as np.maximum; builtin max is not)."""
+    return x if x > y or x != x else y
+
+
+def _py_min(x: float, y: float) -> float:
+    return x if x < y or x != x else y
 
 
 def _max_x(ans: Any, x: Any, y: Any) -> Any:
@@ -145,13 +160,13 @@ def _max_y(ans: Any, x: Any, y: Any) -> Any:
 
 maximum = elementwise(
     "maximum",
-    binary(max, np.maximum),
+    binary(_py_max, np.maximum),
     derivs=(_max_x, _max_y),
     doc="Elementwise max; at ties each input gets half the derivative.",
 )
 minimum = elementwise(
     "minimum",
-    binary(min, np.minimum),
+    binary(_py_min, np.minimum),
     derivs=(lambda ans, x, y: _max_x(ans, y, x), lambda ans, x, y: _max_y(ans, y, x)),
     doc="Elementwise min; at ties each input gets half the derivative.",
 )
@@ -177,20 +192,30 @@ where = elementwise(
 
 def _clip_primal(x: Any, lo: Any, hi: Any) -> Any:
     if type(x) is float and type(lo) is float and type(hi) is float:
-        return min(max(x, lo), hi)
+        return _py_min(_py_max(x, lo), hi)
     return np.clip(x, lo, hi)
+
+
+def _clip_dx(ans: Any, x: Any, lo: Any, hi: Any) -> Any:
+    px = primal_of(x)
+    return mask((primal_of(lo) <= px) & (px <= primal_of(hi)), ans)
+
+
+def _clip_dlo(ans: Any, x: Any, lo: Any, hi: Any) -> Any:
+    plo = primal_of(lo)
+    return mask((primal_of(x) < plo) & (plo <= primal_of(hi)), ans)
+
+
+def _clip_dhi(ans: Any, x: Any, lo: Any, hi: Any) -> Any:
+    # NumPy returns hi wherever lo > hi, so hi then carries the derivative
+    phi = primal_of(hi)
+    return mask((primal_of(x) > phi) | (primal_of(lo) > phi), ans)
 
 
 _clip = elementwise(
     "clip",
     _clip_primal,
-    derivs=(
-        lambda ans, x, lo, hi: mask(
-            (primal_of(lo) <= primal_of(x)) & (primal_of(x) <= primal_of(hi)), ans
-        ),
-        lambda ans, x, lo, hi: mask(primal_of(x) < primal_of(lo), ans),
-        lambda ans, x, lo, hi: mask(primal_of(x) > primal_of(hi), ans),
-    ),
+    derivs=(_clip_dx, _clip_dlo, _clip_dhi),
     doc="x limited to [lo, hi]; derivative 1 inside the closed interval.",
 )
 
@@ -223,7 +248,7 @@ def _softplus_py(x: float) -> float:
 
 relu = elementwise(
     "relu",
-    unary(lambda x: x if x > 0 else 0.0, lambda x: np.maximum(x, 0)),
+    unary(lambda x: _py_max(x, 0.0), lambda x: np.maximum(x, 0)),
     derivs=lambda ans, x: mask(primal_of(x) > 0, ans),
     doc="max(x, 0) (derivative 0 at 0).",
 )

@@ -115,7 +115,7 @@ def _argmax_weights(ans: Any, x: Any, axis: tuple[int, ...], keepdims: bool) -> 
     """1/count at each group's extreme elements, 0 elsewhere: ties split the derivative."""
     px = primal_of(x)
     hit = px == primal_of(_kept(ans, x, axis, keepdims))
-    w = mask(hit, ans)
+    w = mask(np.asarray(hit), ans)  # an array even for 0-d x, so float32 stays float32
     return w / np.sum(w, axis=axis, keepdims=True)
 
 
@@ -136,7 +136,9 @@ min = _reduction_op(
 
 def _logsumexp_np(x: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
     x = np.asarray(x)
-    m = np.max(x, axis=axis, keepdims=True)
+    if x.dtype.kind in "biu":  # integers and booleans: float64, not NumPy's float16 for int8
+        x = x.astype(np.float64)
+    m = np.max(x, axis=axis, keepdims=True, initial=-np.inf)  # empty: log(0) = -inf
     m = np.where(np.isfinite(m), m, 0)
     with np.errstate(divide="ignore"):
         out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m

@@ -307,7 +307,7 @@ def _getitem_jvp(t: Any, ans: Any, x: Any, *, index: tuple[Any, ...]) -> Any:
 
 _getitem = defop(
     "getitem",
-    lambda x, *, index: x[index],
+    lambda x, *, index: np.asarray(x)[index],  # a Python float indexes as a 0-d array
     jvp=_getitem_jvp,
     vjp=lambda g, ans, x, *, index: scatter_add(g, index, shape_of(x)),
     doc="x[index]: slices, integers, integer arrays (repeats allowed), boolean masks.",

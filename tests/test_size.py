@@ -88,3 +88,43 @@ def test_wengert_list_of_a_100k_node_tape() -> None:
     last = lines[-1].split()
     assert last[:3] == [f"v{n + 1}", "=", f"sin(v{n})"]
     assert float(last[-1]) == pytest.approx(sin_chain_by_hand(0.5, n - 1)[0], rel=1e-5)
+
+
+def chain(n: int) -> object:
+    """f(x) = sin^(n-1)(x) * 1.0: n ops in a line."""
+
+    def f(x: object) -> object:
+        y = x
+        for _ in range(n - 1):
+            y = dd.sin(y)
+        return y * 1.0
+
+    return f
+
+
+def test_trace_of_100k_ops() -> None:
+    n = 100_000
+    value, slope = sin_chain_by_hand(0.5, n - 1)
+    tr = dd.trace(chain(n), 0.5)
+    assert len(tr.steps) == n + 1  # the input and n ops
+    assert tr.value == value
+    assert tr.tangent == pytest.approx(slope, rel=1e-10)  # forward sweep
+    assert tr.gradient[0] == pytest.approx(slope, rel=1e-10)  # reverse sweep
+    mermaid = tr.to_mermaid().splitlines()
+    assert sum("-->" in line for line in mermaid) == n  # one edge into each op
+
+
+def test_graph_export_of_a_100k_node_tape() -> None:
+    n = 100_000
+    with dd.Tape() as tape:
+        x = dd.Var(0.5)
+        y = chain(n)(x)
+    dot = tape.to_dot(y).splitlines()
+    boxes = [line for line in dot if line.lstrip().startswith("n") and "[label=" in line]
+    edges = [line for line in dot if "->" in line]
+    assert (len(boxes), len(edges)) == (n + 1, n)
+    # the input's box carries d y / d x, from the reverse sweep the export runs
+    grad_text = boxes[0].split("grad ")[1].split('"')[0]
+    assert float(grad_text) == pytest.approx(sin_chain_by_hand(0.5, n - 1)[1], rel=1e-5)
+    mermaid = tape.to_mermaid(y).splitlines()
+    assert sum("-->" in line for line in mermaid) == n

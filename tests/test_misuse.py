@@ -9,8 +9,10 @@ words its message must contain (the op or argument, the shapes or types, the fix
 from __future__ import annotations
 
 import math
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -372,6 +374,138 @@ CORE = [
 ]
 
 
+# --- networks, optimizers and checkpoints ---------------------------------------------------
+
+
+def mlp(sizes: list[int] | None = None) -> dd.nn.MLP:
+    return dd.nn.MLP(sizes or [2, 3, 1], rng=0)
+
+
+def _saved_checkpoint(folder: str) -> Path:
+    return dd.nn.save(mlp(), Path(folder) / "model.npz")
+
+
+def _load_missing() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        dd.nn.load(mlp(), Path(folder) / "absent.npz")
+
+
+def _load_damaged(damage: Callable[[bytes], bytes]) -> Callable[[], None]:
+    def call() -> None:
+        with tempfile.TemporaryDirectory() as folder:
+            path = _saved_checkpoint(folder)
+            path.write_bytes(damage(path.read_bytes()))
+            dd.nn.load(mlp(), path)
+
+    return call
+
+
+def _load_into_another_model() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        dd.nn.load(mlp([2, 8, 1]), _saved_checkpoint(folder))
+
+
+def _save_into_missing_folder() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        dd.nn.save(mlp(), Path(folder) / "no" / "such" / "model.npz")
+
+
+NN = [
+    Misuse(
+        "negative learning rate",
+        lambda: dd.optim.SGD(mlp().parameters(), lr=-0.1),
+        ValueError,
+        ("SGD", "lr", "at least 0", "-0.1"),
+    ),
+    Misuse(
+        "learning rate of a wrong type",
+        lambda: dd.optim.Adam(mlp().parameters(), lr="fast"),
+        TypeError,
+        ("Adam", "lr", "number", "str"),
+    ),
+    Misuse(
+        "momentum of 1 or more",
+        lambda: dd.optim.SGD(mlp().parameters(), lr=0.1, momentum=1.5),
+        ValueError,
+        ("momentum", "below 1", "1.5"),
+    ),
+    Misuse(
+        "Adam beta2 of 1",
+        lambda: dd.optim.Adam(mlp().parameters(), lr=0.1, betas=(0.9, 1.0)),
+        ValueError,
+        ("beta2", "below 1"),
+    ),
+    Misuse(
+        "Adam eps of 0",
+        lambda: dd.optim.Adam(mlp().parameters(), lr=0.1, eps=0.0),
+        ValueError,
+        ("eps", "above 0"),
+    ),
+    Misuse(
+        "optimizer given the model",
+        lambda: dd.optim.SGD(mlp(), lr=0.1),
+        TypeError,
+        ("SGD", "model.parameters()"),
+    ),
+    Misuse(
+        "optimizer with no parameters",
+        lambda: dd.optim.SGD([], lr=0.1),
+        ValueError,
+        ("SGD", "no parameters"),
+    ),
+    Misuse(
+        "model input of a wrong width",
+        lambda: mlp()(np.ones((4, 3))),
+        ValueError,
+        ("Linear(2, 3)", "(4, 3)", "in_features"),
+    ),
+    Misuse(
+        "loss of mismatched shapes",
+        lambda: dd.nn.mse_loss(np.ones((4, 1)), np.ones(4)),
+        ValueError,
+        ("mse_loss", "(4, 1)", "(4,)", "reshape"),
+    ),
+    Misuse(
+        "class label out of range",
+        lambda: dd.nn.cross_entropy(np.zeros((2, 3)), np.array([0, 3])),
+        ValueError,
+        ("cross_entropy", "[0, 2]", "3 classes"),
+    ),
+    Misuse(
+        "load a missing checkpoint",
+        _load_missing,
+        FileNotFoundError,
+        ("absent.npz", "dd.nn.save"),
+    ),
+    Misuse(
+        "load a truncated checkpoint",
+        _load_damaged(lambda data: data[: len(data) // 2]),
+        dd.nn.CheckpointError,
+        ("model.npz", "truncated", "save the model again"),
+    ),
+    Misuse(
+        "load a corrupt checkpoint",
+        _load_damaged(lambda data: b"\x00" * len(data)),
+        dd.nn.CheckpointError,
+        ("model.npz", "corrupted"),
+    ),
+    Misuse(
+        "load into a different model",
+        _load_into_another_model,
+        dd.nn.CheckpointError,
+        ("model.npz", "(2, 3)", "(2, 8)", "same sizes"),
+    ),
+    Misuse(
+        "save into a missing folder",
+        _save_into_missing_folder,
+        FileNotFoundError,
+        ("save", "does not exist", "mkdir"),
+    ),
+]
+
+TABLE = CORE + NN
+
+
 def message_of(err: BaseException) -> str:
     """The message, with the chained cause's (NumPy wraps some of ours)."""
     parts = [str(err)]
@@ -390,11 +524,64 @@ def check(case: Misuse) -> None:
 
 
 def test_the_table_covers_at_least_thirty_misuses() -> None:
-    assert len({c.name for c in CORE}) == len(CORE) >= 30
+    assert len({c.name for c in TABLE}) == len(TABLE) >= 30
 
 
-@pytest.mark.parametrize("case", CORE, ids=[c.name for c in CORE])
+@pytest.mark.parametrize("case", TABLE, ids=[c.name for c in TABLE])
 def test_misuse(case: Misuse) -> None:
     check(case)
     # the library still works normally afterwards
     assert dd.grad(lambda x: x * x)(3.0) == 6.0
+
+
+def test_a_save_that_fails_midway_keeps_the_previous_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = mlp()
+    path = dd.nn.save(old, tmp_path / "model.npz")
+    before = path.read_bytes()
+    write_array = np.lib.format.write_array
+
+    def crash_after_the_first_array(f: Any, array: Any, **kwargs: Any) -> None:
+        write_array(f, array, **kwargs)
+        raise KeyboardInterrupt  # the process is stopped in the middle of the archive
+
+    monkeypatch.setattr(np.lib.format, "write_array", crash_after_the_first_array)
+    with pytest.raises(KeyboardInterrupt):
+        dd.nn.save(dd.nn.MLP([2, 3, 1], rng=1), path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]  # no temporary file left
+    restored = dd.nn.load(dd.nn.MLP([2, 3, 1], rng=2), path)
+    for a, b in zip(old.parameters(), restored.parameters(), strict=True):
+        np.testing.assert_array_equal(a.value, b.value)
+
+
+# --- the command line ------------------------------------------------------------------------
+
+CLI = [
+    ([], ("required", "COMMAND")),
+    (["bogus"], ("invalid choice", "'bogus'", "tour")),
+    (["tour", "--chapter", "99"], ("no chapter 99", "1 to 10", "--list")),
+    (["tour", "--chapter", "abc"], ("--chapter", "invalid int value", "'abc'")),
+    (["tour", "--out"], ("--out", "expected one argument")),
+    (["rules", "nosuchop"], ("no op named 'nosuchop'", "python -m dualdiff rules")),
+    (["check", "--order", "5"], ("--order", "invalid choice", "1, 2")),
+]
+
+
+@pytest.mark.parametrize(("argv", "words"), CLI, ids=[" ".join(a) or "nothing" for a, _ in CLI])
+def test_command_line_misuse(
+    argv: list[str], words: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Exit status 2 (a usage error) and a message on stderr naming the argument."""
+    from dualdiff.cli import main
+
+    try:
+        status = main(argv)
+    except SystemExit as exit_:
+        status = exit_.code
+    assert status == 2
+    err = capsys.readouterr().err
+    missing = [w for w in words if w not in err]
+    assert not missing, f"{missing} not in:\n{err}"

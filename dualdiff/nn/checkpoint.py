@@ -35,6 +35,11 @@ def save(model: Module, path: str | os.PathLike[str]) -> Path:
         raise TypeError(f"save: expected a dd.nn.Module, got {type(model).__name__}")
     path = Path(path)
     folder = path.parent
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            f"save: the folder {os.fspath(folder)!r} does not exist; create it first, "
+            "e.g. Path(folder).mkdir(parents=True)"
+        )
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -80,11 +85,15 @@ def read(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
         with archive:
             return {name: archive[name] for name in archive.files}
     except FileNotFoundError:
-        raise
+        raise FileNotFoundError(
+            f"no checkpoint at {os.fspath(path)!r}: check the path, or write one first "
+            "with dd.nn.save(model, path)"
+        ) from None
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError, struct.error) as err:
         raise CheckpointError(
             f"cannot read checkpoint {os.fspath(path)!r}: it is truncated, corrupted or not "
-            f"an .npz written by dd.nn.save ({type(err).__name__}: {err})"
+            f"an .npz written by dd.nn.save ({type(err).__name__}: {err}); load an earlier "
+            "copy or save the model again"
         ) from err
 
 

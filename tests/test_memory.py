@@ -48,7 +48,7 @@ Y = 2 * X + 5  # the report's line y = 2x + 5
 
 
 def mlp_init() -> dict[str, np.ndarray]:
-    """The report's 1-10-1 MLP."""
+    """The report's 1-10-1 MLP as a dict of arrays (the functional style)."""
     rng = np.random.default_rng(1)
     return {
         "W1": rng.normal(size=(1, 10)),
@@ -60,30 +60,30 @@ def mlp_init() -> dict[str, np.ndarray]:
 
 def mlp_loss(p: dict[str, Any], x: np.ndarray, y: np.ndarray) -> Any:
     h = dd.tanh(x @ p["W1"] + p["b1"])
-    return dd.mean((h @ p["W2"] + p["b2"] - y) ** 2)
+    return dd.nn.mse_loss(h @ p["W2"] + p["b2"], y)
 
 
 def train_functional() -> Iterator[float]:
-    """Parameters as a dict of arrays, stepped with value_and_grad."""
+    """Parameters as a dict of arrays, value_and_grad, and Adam's functional update."""
     p = mlp_init()
+    opt = dd.optim.Adam(p, lr=0.05)
     step = dd.value_and_grad(mlp_loss)
     while True:
         loss, g = step(p, X, Y)
-        p = {k: p[k] - 0.1 * g[k] for k in p}
+        p = opt.update(p, g)
         yield float(loss)
 
 
 def train_module() -> Iterator[float]:
-    """Parameters as Vars, recorded on a tape each step and updated after backward()."""
-    p = {k: dd.Var(v) for k, v in mlp_init().items()}
+    """dd.nn.MLP, a tape per step, backward() and SGD with momentum."""
+    model = dd.nn.MLP([1, 10, 1], activation="tanh", rng=1)
+    opt = dd.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
     while True:
-        for v in p.values():
-            v.grad = None
+        opt.zero_grad()
         with dd.Tape():
-            loss = mlp_loss(p, X, Y)
+            loss = dd.nn.mse_loss(model(X), Y)
         loss.backward()
-        for v in p.values():
-            v.data = v.value - 0.1 * v.grad
+        opt.step()
         yield float(loss.value)
 
 

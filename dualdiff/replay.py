@@ -24,15 +24,16 @@ different ones records again.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from ._util import as_float, primal_of, shape_of
-from .core import Rule, Tracer, new_level
-from .pytree import TreeDef, tree_flatten, tree_unflatten
+from .core import REGISTRY, Rule, Tracer, new_level
+from .pytree import TreeDef, tree_flatten, tree_map, tree_unflatten
 from .reverse import Tape, Var, backprop, ones_like, plain, zeros_like
 from .tracer import COMPARISONS
 from .transforms import _argnums, _split_aux
@@ -54,6 +55,39 @@ class _Step:
     slots: tuple[tuple[int, int], ...]  # (input position, node it reads)
     grad_slots: tuple[tuple[int, int], ...]  # the slots a gradient flows through
     params: dict[str, Any]
+    into: Callable[..., Any] | None = None  # the primal as a ufunc that writes to ``out=``
+
+
+# Ops whose primal on arrays is exactly this NumPy function, which can write its result
+# into a buffer: a replay that knows every shape allocates each output once.
+_WRITERS: dict[str, Callable[..., Any]] = {
+    "add": np.add,
+    "subtract": np.subtract,
+    "multiply": np.multiply,
+    "divide": np.divide,
+    "negative": np.negative,
+    "square": np.square,
+    "sqrt": np.sqrt,
+    "exp": np.exp,
+    "expm1": np.expm1,
+    "log": np.log,
+    "log1p": np.log1p,
+    "sin": np.sin,
+    "cos": np.cos,
+    "tanh": np.tanh,
+    "maximum": np.maximum,
+    "minimum": np.minimum,
+    "matmul": np.matmul,
+    "relu": lambda x, out: np.maximum(x, 0, out=out),
+}
+
+
+def _writer(rule: Rule, params: dict[str, Any], ans: Any) -> Callable[..., Any] | None:
+    """The ``out=`` form of a step, for array outputs of the built-in ops above."""
+    into = _WRITERS.get(rule.name)
+    if into is None or params or REGISTRY.get(rule.name) is not rule:
+        return None
+    return into if isinstance(ans, np.ndarray) and ans.ndim > 0 else None
 
 
 @dataclass(slots=True)
@@ -91,6 +125,8 @@ class _Program:
     statics: list[Any]  # the non-float leaves of the recorded call (compared on replay)
     grads: list[tuple[TreeDef, list[int]]]  # per differentiated argument: its input leaves
     replayable: bool = True
+    buffers: dict[int, np.ndarray] = field(default_factory=dict)  # node -> its output buffer
+    in_use: threading.Lock = field(default_factory=threading.Lock)
 
 
 class Compiled:
@@ -307,12 +343,14 @@ def _program(
 ) -> _Program:
     steps = []
     replayable = True
-    for rule, node, vals, inputs, params, _ in tape.entries:
+    for rule, node, vals, inputs, params, ans in tape.entries:
         template = list(vals)
         for pos, _src in inputs:
             template[pos] = None  # replaced on every replay; no need to keep the old value
         replayable &= not any(isinstance(v, Tracer) for v in template)
-        steps.append(_Step(rule, node, template, tuple(inputs), (), params))
+        steps.append(
+            _Step(rule, node, template, tuple(inputs), (), params, _writer(rule, params, ans))
+        )
     aux_leaves, aux_tree = tree_flatten(aux) if aux is not None else ([], None)
     program = _Program(
         inputs=[x._node for x in xs],
@@ -357,7 +395,23 @@ def _env_of(tape: Tape, nodes: int) -> list[Any]:
 
 def _replay(program: _Program, leaves: list[Any]) -> tuple[Any, Any, list[Any]]:
     """The forward pass from the flat list of steps (guards checked on the way), then
-    the backward pass over the steps a gradient flows through."""
+    the backward pass over the steps a gradient flows through.
+
+    Array outputs go to buffers allocated at the first replay and rewritten by the
+    later ones. A replay that finds them in use (another thread, or a call from
+    inside ``f``) allocates instead.
+    """
+    if not program.in_use.acquire(blocking=False):
+        return _run(program, leaves, None)
+    try:
+        return _run(program, leaves, program.buffers)
+    finally:
+        program.in_use.release()
+
+
+def _run(
+    program: _Program, leaves: list[Any], buffers: dict[int, np.ndarray] | None
+) -> tuple[Any, Any, list[Any]]:
     env: list[Any] = [None] * program.nodes
     for node, x in zip(program.inputs, leaves, strict=True):
         env[node] = x
@@ -370,13 +424,30 @@ def _replay(program: _Program, leaves: list[Any]) -> tuple[Any, Any, list[Any]]:
         vals = step.template.copy()
         for pos, src in step.slots:
             vals[pos] = env[src]
-        ans = step.rule.primal(*vals, **step.params)
+        out = buffers.get(step.node) if buffers is not None and step.into else None
+        if out is not None:
+            ans = step.into(*vals, out=out)  # type: ignore[misc]
+        else:
+            ans = step.rule.primal(*vals, **step.params)
+            if buffers is not None and step.into:
+                buffers[step.node] = ans
         env[step.node] = ans
         if step.grad_slots:
             entries.append((step.rule, step.node, tuple(vals), step.grad_slots, step.params, ans))
     for guard in guards[g:]:
         _check(guard, env)
-    return _finish(program, env, entries, leaves)
+    value, aux, grads = _finish(program, env, entries, leaves)
+    if buffers:  # nothing the caller keeps may be a buffer the next replay overwrites
+        held = list(buffers.values())
+        aux = tree_map(lambda a: _unshared(a, held), aux)
+        grads = [_unshared(gr, held) for gr in grads]
+    return value, aux, grads
+
+
+def _unshared(x: Any, buffers: list[np.ndarray]) -> Any:
+    if isinstance(x, np.ndarray) and any(np.may_share_memory(x, b) for b in buffers):
+        return x.copy()
+    return x
 
 
 def _check(guard: _Guard, env: list[Any]) -> None:

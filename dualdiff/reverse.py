@@ -280,6 +280,7 @@ def backprop(
     cts: dict[int, Any] = dict(seeds)
     out_node = max(seeds)
     kept: dict[int, Any] = {}
+    owned: set[int] = set()  # nodes whose cotangent is a sum this loop made: safe to add into
     pop = cts.pop
     for k in range(len(entries) - 1, -1, -1):
         rule, node, vals, inputs, params, ans = entries[k]
@@ -302,9 +303,25 @@ def backprop(
                 if shape_of(c) != xshape:
                     c = sum_to_shape(c, xshape)
             prev = cts.get(inode)
-            cts[inode] = c if prev is None else prev + c
+            if prev is None:
+                cts[inode] = c  # may be shared (an add passes g on): never written into
+            elif inode in owned and _adds_in_place(prev, c):
+                prev += c
+            else:
+                cts[inode] = prev + c
+                owned.add(inode)
     cts.update(kept)
     return cts
+
+
+def _adds_in_place(total: Any, c: Any) -> bool:
+    """Whether ``total += c`` gives the same array as ``total + c`` (shape and dtype kept)."""
+    return (
+        type(total) is np.ndarray
+        and type(c) is np.ndarray
+        and total.shape == c.shape
+        and total.dtype == np.result_type(total, c)
+    )
 
 
 class Var(ArrayOps):

@@ -194,7 +194,7 @@ class Compiled:
                 out = self.f(*_rebuild(args, nums, xs, statics))
             finally:
                 COMPARISONS.reset(token)
-                tape._recording = False
+                tape._release_leaves()
         out, aux = _split_aux(out, self.has_aux, "compile")
         program = _program(tape, xs, out, aux, guards, statics, _grad_layout(args, nums))
         env = _env_of(tape, program.nodes)

@@ -68,6 +68,15 @@ def _reduction(fn: Callable[..., Any]) -> Callable[..., Any]:
     return call
 
 
+def _norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
+    if ord is not None:
+        raise TypeError(
+            f"np.linalg.norm on a dualdiff value supports ord=None (the 2-norm), got "
+            f"ord={ord!r}; write other norms with dualdiff ops, e.g. dd.sum(dd.abs(x)) for ord=1"
+        )
+    return ops.norm(x, axis=axis, keepdims=keepdims)
+
+
 _FUNCTIONS: dict[Any, Callable[..., Any]] = {
     np.sum: _reduction(ops.sum),
     np.mean: _reduction(ops.mean),
@@ -77,6 +86,7 @@ _FUNCTIONS: dict[Any, Callable[..., Any]] = {
     np.min: _reduction(ops.min),
     np.amin: _reduction(ops.min),
     np.dot: ops.dot,
+    np.linalg.norm: _norm,
     np.where: ops.where,
     np.clip: ops.clip,
     np.transpose: ops.transpose,

@@ -276,12 +276,17 @@ def _nested(f: Callable[[Any], Any], x: np.ndarray) -> Any:
     return dd.jacfwd(lambda x: dd.grad(lambda x: dd.sum(dd.exp(x) * f(x)))(x))(x)
 
 
-@pytest.mark.parametrize("name", [*TRANSFORMS, "tape", "nested"])
+def _in_anomaly_mode(f: Callable[[Any], Any], x: np.ndarray) -> Any:
+    with dd.detect_anomaly():
+        return dd.grad(lambda x: dd.sum(f(x)))(x)
+
+
+@pytest.mark.parametrize("name", [*TRANSFORMS, "tape", "nested", "anomaly"])
 def test_exception_inside_leaves_no_level_tape_or_saved_value(
     name: str, no_cyclic_gc: None
 ) -> None:
     saved: list[weakref.ref[Any]] = []
-    run = {"tape": _user_tape, "nested": _nested, **TRANSFORMS}[name]
+    run = {"tape": _user_tape, "nested": _nested, "anomaly": _in_anomaly_mode, **TRANSFORMS}[name]
     try:
         run(_failing(saved), np.array([0.5, 1.5]))
     except Boom:

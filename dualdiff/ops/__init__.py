@@ -38,7 +38,7 @@ from .elementwise import (
     tanh,
     where,
 )
-from .linalg import dot, matmul
+from .linalg import dot, matmul, norm
 from .reductions import log_softmax, logsumexp, max, mean, min, prod, softmax, sum
 from .shape import (
     broadcast_to,
@@ -59,7 +59,7 @@ __all__ = [
     "abs", "add", "arccos", "arcsin", "arctan", "arctan2", "broadcast_to", "clip",
     "concatenate", "cos", "cosh", "divide", "dot", "exp", "expand_dims", "expm1", "getitem",
     "log", "log1p", "log_softmax", "logsumexp", "matmul", "max", "maximum", "mean", "min",
-    "minimum", "moveaxis", "multiply", "negative", "power", "prod", "reciprocal", "relu",
+    "minimum", "moveaxis", "multiply", "negative", "norm", "power", "prod", "reciprocal", "relu",
     "reshape", "scatter_add", "sigmoid", "sign", "sin", "sinh", "softmax", "softplus", "sqrt",
     "square", "squeeze", "stack", "stop_gradient", "subtract", "sum", "sum_to_shape",
     "swapaxes", "tan", "tanh", "transpose", "where",

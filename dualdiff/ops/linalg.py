@@ -1,4 +1,4 @@
-"""Linear algebra: matmul (1-D, 2-D and batched, NumPy's rules) and dot."""
+"""Linear algebra: matmul (1-D, 2-D and batched, NumPy's rules), dot and norm."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from .._util import ndim_of, shape_of
+from .._util import ndim_of, primal_of, shape_of
 from ..core import defop
-from .elementwise import multiply
+from .elementwise import multiply, sqrt, where
+from .reductions import sum
 from .shape import moveaxis, reshape, sum_to_shape, swapaxes
 
 
@@ -100,3 +101,13 @@ def dot(a: Any, b: Any) -> Any:
     b_rows = reshape(moveaxis(b, -2, 0), (n, -1))
     out = matmul(reshape(a, (-1, n)), b_rows)
     return reshape(out, shape_of(a)[:-1] + shape_of(b)[:-2] + shape_of(b)[-1:])
+
+
+def norm(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """The Euclidean norm sqrt(sum(x**2)) over ``axis`` (all axes: the Frobenius norm of a
+    matrix), as ``np.linalg.norm`` with ``ord=None``. Its derivative x / norm(x) is taken
+    as 0 at a zero vector (the smallest subgradient there), not 0/0."""
+    squares = sum(multiply(x, x), axis=axis, keepdims=keepdims)
+    zero = primal_of(squares) == 0
+    safe = where(zero, 1.0, squares)  # keeps sqrt's derivative finite where it is not used
+    return where(zero, 0.0, sqrt(safe))

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from ._util import as_float, primal_of, shape_of
+from .anomaly import is_detecting_anomalies
 from .core import REGISTRY, Rule, Tracer, new_level
 from .pytree import TreeDef, tree_flatten, tree_map, tree_unflatten
 from .reverse import Tape, Var, backprop, ones_like, plain, zeros_like
@@ -157,8 +158,9 @@ class Compiled:
     def __call__(self, *args: Any) -> Any:
         nums, single = _argnums(self.argnums, len(args), "compile")
         signature = _signature(args, nums)
-        if signature is None:
-            from .transforms import value_and_grad  # differentiated from outside: no replay
+        if signature is None or is_detecting_anomalies():
+            # differentiated from outside, or checked op by op (detect_anomaly): no replay
+            from .transforms import value_and_grad
 
             return value_and_grad(self.f, self.argnums, self.has_aux)(*args)
         key, leaves, statics = signature

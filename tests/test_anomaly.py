@@ -241,3 +241,15 @@ def test_norm_matches_numpy_and_its_second_derivative_is_finite_at_zero() -> Non
     v = np.array([3.0, 4.0])
     u = v / 5.0
     np.testing.assert_allclose(dd.hessian(dd.norm)(v), (np.eye(2) - np.outer(u, u)) / 5.0)
+
+
+def test_a_compiled_function_is_checked_too() -> None:
+    """dd.compile replays recorded ops without tracers; in a block it runs them traced."""
+    f = dd.compile(lambda x: dd.sum(dd.log(x)))  # anomaly: the compiled log
+    np.testing.assert_array_equal(f(np.array([1.0, 2.0]))[1], [1.0, 0.5])
+    np.testing.assert_array_equal(f(np.array([1.0, 4.0]))[1], [1.0, 0.25])  # a replay
+    assert f.replays == 1
+    with pytest.raises(FloatingPointError, match="op 'log'") as info, dd.detect_anomaly():
+        f(np.array([1.0, 0.0]))
+    assert f"{HERE}:{line_of('anomaly: the compiled log')}" in str(info.value)
+    assert f(np.array([1.0, 0.0]))[1][1] == np.inf  # outside the block: replayed, unchecked

@@ -110,8 +110,7 @@ def test_trace_of_100k_ops() -> None:
     assert tr.value == value
     assert tr.tangent == pytest.approx(slope, rel=1e-10)  # forward sweep
     assert tr.gradient[0] == pytest.approx(slope, rel=1e-10)  # reverse sweep
-    mermaid = tr.to_mermaid().splitlines()
-    assert sum("-->" in line for line in mermaid) == n  # one edge into each op
+    assert len(tr.adjoint_steps) == n  # one adjoint update per edge
 
 
 def test_graph_export_of_a_100k_node_tape() -> None:

@@ -103,7 +103,7 @@ def test_memory_is_flat_across_2000_training_steps(train: Callable[[], Iterator[
         after = tracemalloc.get_traced_memory()[0]
     finally:
         tracemalloc.stop()
-    # One step's tape holds about 40 KB of arrays (100 x 10 float64 activations):
+    # One step's tape holds about 30 KB of arrays (100 x 10 float64 activations):
     # keeping even a small part of it per step would add megabytes over 1800 steps.
     assert after - before < 8_000, f"traced memory grew by {after - before} bytes"
     assert last < 0.05 * first  # and it did train

@@ -32,7 +32,7 @@ from .core import Rule
 from .forward import Dual
 from .reverse import Tape
 
-__all__ = ["detect_anomaly"]
+__all__ = ["detect_anomaly", "is_detecting_anomalies"]
 
 _ON: ContextVar[bool] = ContextVar("dualdiff_detect_anomaly", default=False)
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep

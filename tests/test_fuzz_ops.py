@@ -103,10 +103,6 @@ def draw_array(
     return laid_out(data, a)
 
 
-def draw_float_array(data: st.DataObject, shape: tuple[int, ...]) -> Any:
-    return draw_array(data, shape, dtype=data.draw(st.sampled_from([np.float64, np.float32])))
-
-
 small_shapes = hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=3)
 
 
@@ -119,8 +115,9 @@ class Problem:
 
     ``diff`` lists the positions of the differentiated inputs; ``kink(*promoted)``
     marks outputs at or near a non-differentiable point or a pole (a boolean,
-    broadcast against the output), excluded from the numeric comparison. ``constant``: every
-    derivative treats the output as a constant (``stop_gradient``), so its derivative is 0.
+    broadcast against the output), excluded from the numeric comparison.
+    ``constant``: every derivative treats the output as a constant
+    (``stop_gradient``), so its derivative is 0.
     """
 
     dd_fn: Callable[..., Any] | None  # None: the op of the same name

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ._util import as_float, primal_of, shape_of
-from .core import Rule, Tracer, bind, call_primal, new_level
+from .core import Rule, Tracer, bind, call_primal, current_level, new_level
 from .ops import sum_to_shape
 from .tracer import _EMPTY, ArrayOps
 
@@ -448,6 +448,8 @@ class Var(ArrayOps):
                         value = a.value if at is None and tape._outer is None else a
                         vals[i] = value
                         inputs.append((i, tape._leaf(a, value)))
+                    elif at is None:  # a free Var inside a transform's function: a constant
+                        vals[i] = a.value
                 elif not at._recording:
                     raise _stale(rule)
         if any(isinstance(v, Var) for v in vals):
@@ -489,7 +491,9 @@ def _plain_input(tape: Tape, a: Any, pos: int, inputs: list[tuple[int, int]]) ->
         if a._tape is tape:
             inputs.append((pos, a._node))
             return a.value
-        if a._tape is None and tape._user and tape._outer is None:  # a watched parameter
+        if a._tape is None and not tape._user:  # e.g. a model's parameter inside dd.grad(f)
+            return a.value  # a constant of f
+        if a._tape is None and tape._outer is None:  # a parameter the user's tape watches
             inputs.append((pos, tape._leaf(a, a.value)))
             return a.value
     return a
@@ -527,10 +531,17 @@ def _stale(rule: Rule) -> TapeError:
     )
 
 
-def _unrecorded(rule: Rule, args: Sequence[Any], params: dict[str, Any]) -> Var:
-    """An op on Vars with no tape active: computed, not recorded (no history)."""
+def _unrecorded(rule: Rule, args: Sequence[Any], params: dict[str, Any]) -> Any:
+    """An op on Vars with no tape active: computed, not recorded.
+
+    At top level the result is a Var with no history. Inside a transform
+    (``dd.grad(f)``, ``dd.jacfwd(f)`` ...) such Vars, e.g. a model's
+    parameters, are constants of ``f``: the plain value is returned, so the
+    transform's results hold no Vars.
+    """
     vals = [a.value if isinstance(a, Var) else a for a in args]
-    return Var._make(bind(rule, vals, params), None, -1)
+    ans = bind(rule, vals, params)
+    return ans if current_level() > 0 else Var._make(ans, None, -1)
 
 
 def ones_like(value: Any) -> Any:

@@ -595,3 +595,20 @@ def test_loading_into_a_different_model_names_the_mismatch(tmp_path: Path) -> No
         np.testing.assert_array_equal(value, before[name])
     with pytest.raises(FileNotFoundError):
         nn.load(model, tmp_path / "absent.npz")
+
+
+def test_transforms_over_a_model_return_plain_arrays() -> None:
+    """A model's parameters are constants of f inside dd.grad / dd.jacfwd: no Vars leak."""
+    model = dd.nn.MLP([3, 4, 2], activation="tanh", rng=0)
+    x = np.linspace(-1.0, 1.0, 3)
+    g = dd.grad(lambda x: dd.sum(model(x)))(x)
+    J = dd.jacfwd(model)(x)
+    assert type(g) is np.ndarray and type(J) is np.ndarray
+    assert J.shape == (2, 3)
+    np.testing.assert_allclose(g, J.sum(axis=0), rtol=1e-12)
+    eps = 1e-6
+    fd = np.stack(
+        [(model(x + eps * e).value - model(x - eps * e).value) / (2 * eps) for e in np.eye(3)],
+        axis=-1,
+    )
+    np.testing.assert_allclose(J, fd, rtol=1e-7, atol=1e-9)

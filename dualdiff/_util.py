@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +25,23 @@ def primal_of(x: Any) -> Any:
     while isinstance(x, Tracer):
         x = x.primal  # type: ignore[attr-defined]
     return x
+
+
+# Who listens to comparisons on traced values: dd.compile, while it records, keeps
+# each outcome as a guard that a replay checks (a branch taken on the values).
+COMPARISONS: contextvars.ContextVar[Callable[..., None] | None] = contextvars.ContextVar(
+    "dualdiff_comparisons", default=None
+)
+
+
+def compare(fn: Callable[..., Any], *operands: Any) -> Any:
+    """``fn`` applied to the operands' primals (a comparison, a rounding: a value that
+    steers the computation without a derivative), reported to a listening recorder."""
+    result = fn(*[primal_of(x) for x in operands])
+    listener = COMPARISONS.get()
+    if listener is not None:
+        listener(fn, operands, result)
+    return result
 
 
 def as_float(x: Any) -> Any:

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from . import ops
-from ._util import primal_of, shape_of
+from ._util import compare, primal_of, shape_of
 from .core import REGISTRY, make_op
 
 # ufuncs with a derivative rule
@@ -126,7 +126,7 @@ def apply_ufunc(ufunc: Any, method: str, inputs: tuple[Any, ...], kwargs: dict[s
     if method != "__call__":
         raise _no_rule(f"np.{ufunc.__name__}.{method}")
     if ufunc in _ON_PRIMALS and not kwargs:
-        return ufunc(*(primal_of(x) for x in inputs))
+        return compare(ufunc, *inputs)  # on primals; dd.compile keeps it as a guard
     if kwargs:
         raise TypeError(
             f"np.{ufunc.__name__} on a dualdiff value does not support the keyword(s) "

@@ -31,12 +31,11 @@ from typing import Any
 
 import numpy as np
 
-from ._util import as_float, primal_of, shape_of
+from ._util import COMPARISONS, as_float, primal_of, shape_of
 from .anomaly import is_detecting_anomalies
 from .core import REGISTRY, Rule, Tracer, new_level
 from .pytree import TreeDef, tree_flatten, tree_map, tree_unflatten
 from .reverse import Tape, Var, backprop, ones_like, plain, zeros_like
-from .tracer import COMPARISONS
 from .transforms import _argnums, _split_aux
 
 __all__ = ["BranchChanged", "Compiled", "compile"]

@@ -7,15 +7,13 @@ works on traced values.
 
 from __future__ import annotations
 
-import contextvars
 import operator
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from . import ops
-from ._util import primal_of
+from ._util import compare, primal_of
 from .core import REGISTRY, Tracer, bind
 from .numpy_api import apply_function, apply_ufunc
 
@@ -23,21 +21,6 @@ _ADD, _SUB, _MUL = REGISTRY["add"], REGISTRY["subtract"], REGISTRY["multiply"]
 _DIV, _POW, _NEG = REGISTRY["divide"], REGISTRY["power"], REGISTRY["negative"]
 _MATMUL = REGISTRY["matmul"]
 _EMPTY: dict[str, Any] = {}
-
-# Who listens to comparisons on traced values: dd.compile, while it records, keeps
-# each outcome as a guard that a replay checks (a branch taken on the values).
-COMPARISONS: contextvars.ContextVar[Callable[..., None] | None] = contextvars.ContextVar(
-    "dualdiff_comparisons", default=None
-)
-
-
-def compare(fn: Callable[..., Any], *operands: Any) -> Any:
-    """``fn`` applied to the operands' primals, reported to a listening recorder."""
-    result = fn(*[primal_of(x) for x in operands])
-    listener = COMPARISONS.get()
-    if listener is not None:
-        listener(fn, operands, result)
-    return result
 
 
 class ArrayOps(Tracer):

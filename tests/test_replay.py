@@ -243,3 +243,29 @@ def test_concurrent_replays_agree():
     assert len(results) == 80
     for got in results:
         assert_same(got, want)
+
+
+def test_numpy_comparisons_and_roundings_are_guards():
+    # np.floor on a traced value is a constant of the derivative (like a comparison):
+    # a replay where it comes out differently must record again, not reuse the old one
+    def f(x):
+        return dd.sum(x * np.floor(x) + dd.where(np.greater(x, 1.0), x, 0.0))
+
+    compiled = dd.compile(f)
+    compiled(np.array([0.5, 1.5]))
+    for new in (np.array([0.7, 1.2]), np.array([2.5, -0.5]), np.array([1.5, 3.5])):
+        value, grad = compiled(new)
+        np.testing.assert_allclose(grad, np.floor(new) + (new > 1.0))
+        assert value == pytest.approx(np.sum(new * np.floor(new) + np.where(new > 1.0, new, 0.0)))
+    assert compiled.recordings == 3  # [0.7, 1.2] keeps the floors and the mask
+
+
+def test_norm_at_zero_and_away_from_it():
+    compiled = dd.compile(lambda x: dd.norm(x))
+    compiled(np.array([3.0, 4.0]))
+    value, grad = compiled(np.zeros(2))
+    assert value == 0.0
+    np.testing.assert_array_equal(grad, [0.0, 0.0])  # the subgradient dd.norm defines at 0
+    value, grad = compiled(np.array([0.0, 2.0]))
+    assert value == 2.0
+    np.testing.assert_allclose(grad, [0.0, 1.0])

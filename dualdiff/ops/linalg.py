@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .._util import ndim_of, primal_of, shape_of
+from .._util import ndim_of, shape_of
 from ..core import defop
 from .elementwise import multiply, sqrt, where
 from .reductions import sum
@@ -108,6 +108,6 @@ def norm(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     matrix), as ``np.linalg.norm`` with ``ord=None``. Its derivative x / norm(x) is taken
     as 0 at a zero vector (the smallest subgradient there), not 0/0."""
     squares = sum(multiply(x, x), axis=axis, keepdims=keepdims)
-    zero = primal_of(squares) == 0
+    zero = squares == 0  # on primals; a comparison of traced values, so dd.compile guards it
     safe = where(zero, 1.0, squares)  # keeps sqrt's derivative finite where it is not used
     return where(zero, 0.0, sqrt(safe))

@@ -33,7 +33,7 @@ import numpy as np
 
 from ._util import COMPARISONS, as_float, primal_of, shape_of
 from .anomaly import is_detecting_anomalies
-from .core import REGISTRY, Rule, Tracer, new_level
+from .core import REGISTRY, Rule, Tracer, bind, new_level
 from .pytree import TreeDef, tree_flatten, tree_map, tree_unflatten
 from .reverse import Tape, Var, backprop, ones_like, plain, zeros_like
 from .transforms import _argnums, _split_aux
@@ -112,6 +112,25 @@ class _Guard:
 
 
 @dataclass(eq=False)
+class _Backward:
+    """A program's backward pass, recorded once as steps that read forward values."""
+
+    reads: list[tuple[int, int]]  # (its node, the forward node whose value it reads)
+    steps: list[_Step]
+    nodes: int
+    grads: dict[int, tuple[int | None, Any]]  # forward input node -> where its gradient is
+    buffers: dict[int, np.ndarray] = field(default_factory=dict)
+
+    def run(self, env: list[Any], use_buffers: bool) -> dict[int, Any]:
+        """The gradient of each differentiated input node, from the forward values."""
+        benv: list[Any] = [None] * self.nodes
+        for node, forward in self.reads:
+            benv[node] = env[forward]
+        _execute(self.steps, benv, self.buffers if use_buffers else None)
+        return {n: _read(ref, benv) for n, ref in self.grads.items()}
+
+
+@dataclass(eq=False)
 class _Program:
     """A recorded call: its ops, its guards, and where its inputs and outputs live."""
 
@@ -127,6 +146,7 @@ class _Program:
     replayable: bool = True
     buffers: dict[int, np.ndarray] = field(default_factory=dict)  # node -> its output buffer
     in_use: threading.Lock = field(default_factory=threading.Lock)
+    backward: _Backward | None = None  # the backward pass as steps, where it can be one
 
 
 class Compiled:
@@ -199,12 +219,16 @@ class Compiled:
         out, aux = _split_aux(out, self.has_aux, "compile")
         program = _program(tape, xs, out, aux, guards, statics, _grad_layout(args, nums))
         env = _env_of(tape, program.nodes)
-        entries = [
-            (s.rule, s.node, e[2], s.grad_slots, s.params, e[5])
-            for s, e in zip(program.steps, tape.entries, strict=True)
-            if s.grad_slots
-        ]
-        return program, _finish(program, env, entries, leaves)
+        value = _value(program, env)
+        program.backward, cts = _record_backward(program, tape.entries, value)
+        if program.backward is None:
+            entries = [
+                (s.rule, s.node, e[2], s.grad_slots, s.params, e[5])
+                for s, e in zip(program.steps, tape.entries, strict=True)
+                if s.grad_slots
+            ]
+            cts = _backprop(program, entries, value)
+        return program, _outputs(program, env, value, cts, leaves)
 
     def _package(self, program: _Program, result: tuple[Any, Any, list[Any]], single: bool) -> Any:
         value, aux, grads = result
@@ -342,16 +366,7 @@ def _program(
     statics: list[Any],
     grads: list[tuple[TreeDef, list[int]]],
 ) -> _Program:
-    steps = []
-    replayable = True
-    for rule, node, vals, inputs, params, ans in tape.entries:
-        template = list(vals)
-        for pos, _src in inputs:
-            template[pos] = None  # replaced on every replay; no need to keep the old value
-        replayable &= not any(isinstance(v, Tracer) for v in template)
-        steps.append(
-            _Step(rule, node, template, tuple(inputs), (), params, _writer(rule, params, ans))
-        )
+    steps, replayable = _steps_of(tape)
     aux_leaves, aux_tree = tree_flatten(aux) if aux is not None else ([], None)
     program = _Program(
         inputs=[x._node for x in xs],
@@ -369,6 +384,21 @@ def _program(
     return program
 
 
+def _steps_of(tape: Tape) -> tuple[list[_Step], bool]:
+    """The tape's entries as steps, and whether they can replay (no tracer constants)."""
+    steps = []
+    replayable = True
+    for rule, node, vals, inputs, params, ans in tape.entries:
+        template = list(vals)
+        for pos, _src in inputs:
+            template[pos] = None  # replaced on every replay; no need to keep the old value
+        replayable &= not any(isinstance(v, Tracer) for v in template)
+        steps.append(
+            _Step(rule, node, template, tuple(inputs), (), params, _writer(rule, params, ans))
+        )
+    return steps, replayable
+
+
 def _mark_gradient_paths(program: _Program) -> None:
     """Keep, for each step, only the inputs through which a gradient reaches a
     differentiated input: the backward pass skips the rest (data, labels ...)."""
@@ -380,6 +410,105 @@ def _mark_gradient_paths(program: _Program) -> None:
         )
         if step.grad_slots:
             wanted.add(step.node)
+
+
+# Ops whose VJP rules read no primal values, only shapes and dtypes: a backward pass made
+# of them computes the same operations on every replay, so it can be recorded once, as
+# steps. (A rule that builds a 0/1 mask from the values, like maximum's, cannot; relu
+# can, with its mask recorded as an op of its own, below.)
+_VALUE_FREE = frozenset({
+    "add", "subtract", "multiply", "divide", "negative", "square", "sqrt", "reciprocal", "abs",
+    "exp", "expm1", "log", "log1p", "sin", "cos", "tan", "sinh", "cosh", "tanh", "arctan",
+    "sigmoid", "softplus", "matmul", "sum", "mean", "logsumexp", "reshape", "transpose",
+    "expand_dims", "squeeze", "broadcast_to",
+})  # fmt: skip
+
+
+def _positive(x: Any) -> Any:
+    """1 where x > 0, else 0, in x's float dtype: relu's derivative as a value."""
+    if type(x) is float:
+        return 1.0 if x > 0 else 0.0
+    return np.greater(x, 0).astype(x.dtype)
+
+
+_POSITIVE = Rule("relu_slope", _positive, (None,), (None,), kind="elementwise")
+_RELU = REGISTRY["relu"]
+_RELU_RECORDABLE = Rule(
+    "relu",
+    _RELU.primal,
+    _RELU.jvp,
+    (lambda g, ans, x: g * bind(_POSITIVE, (x,), {}),),  # = relu's rule, g * mask(x > 0)
+    kind="elementwise",
+)
+
+
+def _recordable(rule: Rule) -> Rule | None:
+    """The rule whose VJP can be recorded as steps (relu's with its mask as an op)."""
+    if REGISTRY.get(rule.name) is not rule:
+        return None
+    if rule is _RELU:
+        return _RELU_RECORDABLE
+    return rule if rule.name in _VALUE_FREE else None
+
+
+def _record_backward(
+    program: _Program, entries: list[Any], value: Any
+) -> tuple[_Backward | None, dict[int, Any]]:
+    """The backward pass, recorded once on a tape of its own whose leaves are the forward
+    values it reads, and its cotangents at the inputs. (None, {}) where a rule on the
+    gradient path is not known to be value-free, or the pass compared values."""
+    node = program.out[0]
+    if node is None:
+        return None, {}
+    path = [(s, e) for s, e in zip(program.steps, entries, strict=True) if s.grad_slots]
+    rules = []
+    for step, _ in path:
+        rule = _recordable(step.rule)
+        if rule is None:
+            return None, {}
+        rules.append(rule)
+    compared: list[Any] = []
+    with new_level() as level:
+        tape = Tape._internal(level)
+        token = COMPARISONS.set(lambda *seen: compared.append(seen))
+        reads: dict[int, Var] = {}  # forward node -> the leaf that reads its value
+        try:
+            traced = [
+                _traced_entry(tape, reads, r, s, e) for r, (s, e) in zip(rules, path, strict=True)
+            ]
+            cts = backprop(traced, {node: ones_like(value)}, set(), False)
+        finally:
+            COMPARISONS.reset(token)
+            tape._release_leaves()
+    steps, replayable = _steps_of(tape)
+    if compared or not replayable:
+        return None, {}
+    wanted = {program.inputs[j] for _, idx in program.grads for j in idx} & set(cts)
+    backward = _Backward(
+        reads=[(var._node, forward) for forward, var in reads.items()],
+        steps=steps,
+        nodes=tape._nodes,
+        grads={n: _operand(tape, cts[n]) for n in wanted},
+    )
+    return backward, {n: primal_of(cts[n]) for n in wanted}
+
+
+def _traced_entry(
+    tape: Tape, reads: dict[int, Var], rule: Rule, step: _Step, entry: Any
+) -> tuple[Any, ...]:
+    """A forward entry whose traced inputs and output are leaves of ``tape``."""
+    _, node, vals, _, params, ans = entry
+    vals = list(vals)
+    for pos, src in step.slots:
+        vals[pos] = _reader(tape, reads, src, vals[pos])
+    return (rule, node, tuple(vals), step.grad_slots, params, _reader(tape, reads, node, ans))
+
+
+def _reader(tape: Tape, reads: dict[int, Var], node: int, value: Any) -> Var:
+    var = reads.get(node)
+    if var is None:
+        var = reads[node] = tape._new_var(value)
+    return var
 
 
 def _env_of(tape: Tape, nodes: int) -> list[Any]:
@@ -416,9 +545,36 @@ def _run(
     env: list[Any] = [None] * program.nodes
     for node, x in zip(program.inputs, leaves, strict=True):
         env[node] = x
-    entries = []
-    guards, g = program.guards, 0
-    for k, step in enumerate(program.steps):
+    entries: list[Any] | None = [] if program.backward is None else None
+    _execute(program.steps, env, buffers, program.guards, entries)
+    value = _value(program, env)
+    if program.backward is not None:
+        cts = program.backward.run(env, buffers is not None)
+    else:
+        cts = _backprop(program, entries or [], value)
+    value, aux, grads = _outputs(program, env, value, cts, leaves)
+    if buffers:  # nothing the caller keeps may be a buffer the next replay overwrites
+        held = list(buffers.values())
+        if program.backward is not None:
+            held += program.backward.buffers.values()
+        aux = tree_map(lambda a: _unshared(a, held), aux)
+        grads = [_unshared(gr, held) for gr in grads]
+    return value, aux, grads
+
+
+def _execute(
+    steps: list[_Step],
+    env: list[Any],
+    buffers: dict[int, np.ndarray] | None,
+    guards: list[_Guard] | None = None,
+    entries: list[Any] | None = None,
+) -> None:
+    """Run ``steps`` on ``env`` (node -> value): each one primal call, its output written
+    into its buffer where there is one; check each guard at its place; collect the
+    tape entries a backward pass needs in ``entries``."""
+    guards = guards or []
+    g = 0
+    for k, step in enumerate(steps):
         while g < len(guards) and guards[g].at == k:
             _check(guards[g], env)
             g += 1
@@ -433,16 +589,10 @@ def _run(
             if buffers is not None and step.into:
                 buffers[step.node] = ans
         env[step.node] = ans
-        if step.grad_slots:
+        if entries is not None and step.grad_slots:
             entries.append((step.rule, step.node, tuple(vals), step.grad_slots, step.params, ans))
     for guard in guards[g:]:
         _check(guard, env)
-    value, aux, grads = _finish(program, env, entries, leaves)
-    if buffers:  # nothing the caller keeps may be a buffer the next replay overwrites
-        held = list(buffers.values())
-        aux = tree_map(lambda a: _unshared(a, held), aux)
-        grads = [_unshared(gr, held) for gr in grads]
-    return value, aux, grads
 
 
 def _unshared(x: Any, buffers: list[np.ndarray]) -> Any:
@@ -460,10 +610,8 @@ def _check(guard: _Guard, env: list[Any]) -> None:
         )
 
 
-def _finish(
-    program: _Program, env: list[Any], entries: list[Any], leaves: list[Any]
-) -> tuple[Any, Any, list[Any]]:
-    """(value, aux, gradient of each input leaf) from a forward pass's values."""
+def _value(program: _Program, env: list[Any]) -> Any:
+    """The output of a forward pass, which must be a scalar."""
     value = _read(program.out, env)
     if isinstance(value, (list, tuple, dict)) or shape_of(value) != ():
         what = type(value).__name__ if isinstance(value, (list, tuple, dict)) else shape_of(value)
@@ -471,8 +619,18 @@ def _finish(
             f"dd.compile requires a scalar output (like dd.grad), but the function returned "
             f"{what}; use dd.jacrev or dd.vjp for a Jacobian"
         )
+    return value
+
+
+def _backprop(program: _Program, entries: list[Any], value: Any) -> dict[int, Any]:
     node = program.out[0]
-    cts = backprop(entries, {node: ones_like(value)}, set(), False) if node is not None else {}
+    return backprop(entries, {node: ones_like(value)}, set(), False) if node is not None else {}
+
+
+def _outputs(
+    program: _Program, env: list[Any], value: Any, cts: dict[int, Any], leaves: list[Any]
+) -> tuple[Any, Any, list[Any]]:
+    """(value, aux, gradient of each input leaf) from a pass's values and cotangents."""
     grads: list[Any] = [None] * len(leaves)
     for _, idx in program.grads:
         for j in idx:

@@ -269,3 +269,29 @@ def test_norm_at_zero_and_away_from_it():
     value, grad = compiled(np.array([0.0, 2.0]))
     assert value == 2.0
     np.testing.assert_allclose(grad, [0.0, 1.0])
+
+
+BACKWARDS = {
+    "constant gradient, unused input": lambda x, w: dd.sum(x * 3.0),
+    "gradient is a forward value": lambda x, w: dd.sum(dd.exp(x) * w),
+    "relu, broadcasting, a matrix product": lambda x, w: dd.mean(dd.relu(x[None, :] @ w + 0.5)),
+    "a mask the values decide (where)": lambda x, w: dd.sum(dd.where(x > 0, x * w[0], w[1])),
+    "power (not recorded as steps)": lambda x, w: dd.sum(dd.relu(x - w[0]) ** 2),
+    "softmax cross-entropy": lambda x, w: -dd.sum(dd.log_softmax(x @ w) * w[0]),
+}
+
+
+@pytest.mark.parametrize("name", list(BACKWARDS))
+def test_replayed_backward_equals_fresh_taping(name):
+    f = BACKWARDS[name]
+    compiled = dd.compile(f, argnums=(0, 1))
+    rng = np.random.default_rng(7)
+    for _ in range(4):
+        x, w = rng.standard_normal(3), rng.standard_normal((3, 3))
+        assert_same(compiled(x, w), dd.value_and_grad(f, argnums=(0, 1))(x, w))
+
+
+def test_the_output_may_be_an_input():
+    compiled = dd.compile(lambda x: x)
+    assert compiled(2.0) == (2.0, 1.0)
+    assert compiled(-3.0) == (-3.0, 1.0)

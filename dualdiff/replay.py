@@ -381,7 +381,15 @@ def _program(
         replayable=replayable,
     )
     _mark_gradient_paths(program)
+    _expose(program.steps, {program.out[0], *(node for node, _ in program.aux)})
     return program
+
+
+def _expose(steps: list[_Step], returned: set[int | None]) -> None:
+    """No buffer for the steps whose values the caller receives: they stay fresh arrays."""
+    for step in steps:
+        if step.node in returned:
+            step.into = None
 
 
 def _steps_of(tape: Tape) -> tuple[list[_Step], bool]:
@@ -484,11 +492,13 @@ def _record_backward(
     if compared or not replayable:
         return None, {}
     wanted = {program.inputs[j] for _, idx in program.grads for j in idx} & set(cts)
+    grads = {n: _operand(tape, cts[n]) for n in wanted}
+    _expose(steps, {node for node, _ in grads.values()})
     backward = _Backward(
         reads=[(var._node, forward) for forward, var in reads.items()],
         steps=steps,
         nodes=tape._nodes,
-        grads={n: _operand(tape, cts[n]) for n in wanted},
+        grads=grads,
     )
     return backward, {n: primal_of(cts[n]) for n in wanted}
 
@@ -557,8 +567,9 @@ def _run(
         held = list(buffers.values())
         if program.backward is not None:
             held += program.backward.buffers.values()
-        aux = tree_map(lambda a: _unshared(a, held), aux)
-        grads = [_unshared(gr, held) for gr in grads]
+        ids = set(map(id, held))
+        aux = tree_map(lambda a: _unshared(a, held, ids), aux)
+        grads = [_unshared(gr, held, ids) for gr in grads]
     return value, aux, grads
 
 
@@ -595,10 +606,15 @@ def _execute(
         _check(guard, env)
 
 
-def _unshared(x: Any, buffers: list[np.ndarray]) -> Any:
-    if isinstance(x, np.ndarray) and any(np.may_share_memory(x, b) for b in buffers):
-        return x.copy()
-    return x
+def _unshared(x: Any, buffers: list[np.ndarray], ids: set[int]) -> Any:
+    """``x``, or a copy where it is a buffer or a view of one. Returned values are never
+    written into buffers (see :func:`_expose`), so this copies only what a rule passed
+    through unchanged: one identity test for an array that owns its memory."""
+    if not isinstance(x, np.ndarray):
+        return x
+    if x.base is None:
+        return x.copy() if id(x) in ids else x
+    return x.copy() if any(np.may_share_memory(x, b) for b in buffers) else x
 
 
 def _check(guard: _Guard, env: list[Any]) -> None:

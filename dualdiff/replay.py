@@ -450,13 +450,23 @@ _RELU_RECORDABLE = Rule(
 )
 
 
-def _recordable(rule: Rule) -> Rule | None:
-    """The rule whose VJP can be recorded as steps (relu's with its mask as an op)."""
+# ... and single inputs of ops whose other VJPs read values: x ** y's rule for x does not
+# (the one for y tests x == 0).
+_VALUE_FREE_INPUTS = frozenset({("power", 0)})
+
+
+def _recordable(step: _Step) -> Rule | None:
+    """The rule whose VJPs for this step's gradient inputs can be recorded as steps
+    (relu's with its mask as an op), or None."""
+    rule = step.rule
     if REGISTRY.get(rule.name) is not rule:
         return None
     if rule is _RELU:
         return _RELU_RECORDABLE
-    return rule if rule.name in _VALUE_FREE else None
+    if rule.name in _VALUE_FREE:
+        return rule
+    free = all((rule.name, pos) in _VALUE_FREE_INPUTS for pos, _ in step.grad_slots)
+    return rule if free else None
 
 
 def _record_backward(
@@ -471,7 +481,7 @@ def _record_backward(
     path = [(s, e) for s, e in zip(program.steps, entries, strict=True) if s.grad_slots]
     rules = []
     for step, _ in path:
-        rule = _recordable(step.rule)
+        rule = _recordable(step)
         if rule is None:
             return None, {}
         rules.append(rule)

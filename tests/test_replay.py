@@ -276,7 +276,8 @@ BACKWARDS = {
     "gradient is a forward value": lambda x, w: dd.sum(dd.exp(x) * w),
     "relu, broadcasting, a matrix product": lambda x, w: dd.mean(dd.relu(x[None, :] @ w + 0.5)),
     "a mask the values decide (where)": lambda x, w: dd.sum(dd.where(x > 0, x * w[0], w[1])),
-    "power (not recorded as steps)": lambda x, w: dd.sum(dd.relu(x - w[0]) ** 2),
+    "a power of a value": lambda x, w: dd.sum(dd.relu(x - w[0]) ** 2),
+    "a value as the exponent": lambda x, w: dd.sum(dd.exp(x) ** w[0]),
     "softmax cross-entropy": lambda x, w: -dd.sum(dd.log_softmax(x @ w) * w[0]),
 }
 

@@ -481,7 +481,8 @@ def _record_plain(tape: Tape, rule: Rule, args: Sequence[Any], params: dict[str,
             vals[i] = _plain_input(tape, a, i, inputs)
             if isinstance(vals[i], Tracer):
                 return None  # a Var of an outer tape inside: outer tapes must record it too
-    return tape._record(rule, tuple(vals), tuple(inputs), params, bind(rule, vals, params))
+    ans = call_primal(rule, vals, params)  # no tracer is left among the values
+    return tape._record(rule, tuple(vals), tuple(inputs), params, ans)
 
 
 def _plain_input(tape: Tape, a: Any, pos: int, inputs: list[tuple[int, int]]) -> Any:

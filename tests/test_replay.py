@@ -296,3 +296,12 @@ def test_the_output_may_be_an_input():
     compiled = dd.compile(lambda x: x)
     assert compiled(2.0) == (2.0, 1.0)
     assert compiled(-3.0) == (-3.0, 1.0)
+
+
+def test_anomaly_detection_checks_every_op_of_a_compiled_function():
+    compiled = dd.compile(lambda x: dd.sum(dd.log(x)))
+    compiled(np.array([1.0, 2.0]))
+    with dd.detect_anomaly(), pytest.raises(FloatingPointError, match="log"):
+        compiled(np.array([-1.0, 2.0]))
+    value, _ = compiled(np.array([-1.0, 2.0]))  # outside the block: nan, as NumPy gives
+    assert math.isnan(value)

@@ -1,6 +1,6 @@
 """Docs are code: every ```python block in README.md and docs/ runs, file by file.
 
-Blocks of one file share a namespace, in order, so a page reads as one session.
+Blocks of one file share a namespace, in order, so a page reads as one script.
 A block whose first line is ``# doc: no-run`` is shown but not run (shell
 output, pseudo-code).
 """

@@ -275,3 +275,18 @@ def test_module_entry_point(tmp_path: Path) -> None:
     done = run_cli("tour", "--list", cwd=tmp_path)
     assert done.returncode == 0 and "Static and dynamic graphs" in done.stdout
     assert run_cli("frobnicate", cwd=tmp_path).returncode == 2
+
+
+def test_rules_into_a_closed_pipe_exits_quietly() -> None:
+    """`python -m dualdiff rules | head -1`: the reader has gone before the output comes;
+    the command stops quietly with exit 0 instead of a BrokenPipeError traceback."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dualdiff", "rules"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader leaves before anything is written
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0, err
+    assert "Traceback" not in err

@@ -22,7 +22,7 @@ from ._util import as_float, primal_of, shape_of, zeros_like_shape
 from .core import Tracer, new_level
 from .forward import Dual
 from .pytree import TreeDef, tree_flatten, tree_unflatten
-from .reverse import Tape, Var, backprop, plain, zeros_like
+from .reverse import Tape, Var, backprop, ones_like, plain, zeros_like
 
 __all__ = [
     "derivative",
@@ -216,7 +216,7 @@ def _record(
             for i, (leaves, td) in zip(nums, inputs, strict=True):
                 xs = [tape._new_var(x) for x in leaves]
                 wrapped.append(xs)
-                new_args[i] = tree_unflatten(td, xs)
+                new_args[i] = xs[0] if td is _LEAF else tree_unflatten(td, xs)
             out = f(*new_args, **kwargs)
         finally:
             tape._release_leaves()
@@ -230,22 +230,27 @@ def _unwrap(out: Any, tape: Tape) -> Any:
 
 def _grads(cts: dict[int, Any], wrapped: list[list[Var]], inputs: Inputs, name: str) -> list[Any]:
     """The gradient of each argument from the leaves' cotangents (zeros where none arrived)."""
-    return [
-        tree_unflatten(
-            td,
-            [
-                _check_derivative(plain(cts[v._node], v.value), name)
-                if v._node in cts
-                else zeros_like(v.value)
-                for v in xs
-            ],
-        )
-        for xs, (_, td) in zip(wrapped, inputs, strict=True)
-    ]
+    grads = []
+    for xs, (_, td) in zip(wrapped, inputs, strict=True):
+        leaves = [_leaf_grad(cts, v, name) for v in xs]
+        grads.append(leaves[0] if td is _LEAF else tree_unflatten(td, leaves))
+    return grads
+
+
+def _leaf_grad(cts: dict[int, Any], v: Var, name: str) -> Any:
+    """The gradient of input leaf ``v``: its cotangent as the user gets it, or zeros."""
+    g = cts.get(v._node)
+    if g is None:
+        return zeros_like(v.value)
+    if type(g) is float and type(v.value) is float:  # scalar code: nothing to check
+        return g
+    return _check_derivative(plain(g, v.value), name)
 
 
 def _scalar_value(out: Any, tape: Tape) -> Any:
     """The value of ``grad``'s output, which must be one real number."""
+    if type(out) is Var and out._tape is tape and type(out.value) is float:
+        return out.value  # the common scalar case: nothing to check
     if isinstance(out, (list, tuple, dict)):
         raise ValueError(
             f"grad requires a scalar output, but the function returned a {type(out).__name__}; "
@@ -276,17 +281,8 @@ def value_and_grad(
 
     @functools.wraps(f)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        nums, single = _argnums(argnums, len(args), "grad")
-        inputs = _inputs(args, nums, "grad")
-        tape, xs, out = _record(f, args, kwargs, nums, inputs)
-        out, aux = _split_aux(out, has_aux, "grad")
-        value = _scalar_value(out, tape)
-        cts = tape.backprop(out, free=True) if tape.node_of(out) is not None else {}
-        grads = _grads(cts, xs, inputs, "grad")
-        g = grads[0] if single else tuple(grads)
-        if has_aux:
-            return (value, _strip(aux, lambda x: _unwrap(x, tape))), g
-        return value, g
+        value, aux, g = _value_and_grad(f, argnums, has_aux, args, kwargs)
+        return ((value, aux), g) if has_aux else (value, g)
 
     return wrapped
 
@@ -297,14 +293,31 @@ def grad(f: Callable[..., Any], argnums: Any = 0, has_aux: bool = False) -> Call
     ``dd.grad(f)(x)`` has the shape of ``x`` (a pytree of them for a pytree x);
     with ``has_aux`` it returns ``(grad, aux)``.
     """
-    vg = value_and_grad(f, argnums, has_aux)
+    _check_callable(f, "grad")
 
     @functools.wraps(f)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        value, g = vg(*args, **kwargs)
-        return (g, value[1]) if has_aux else g
+        _, aux, g = _value_and_grad(f, argnums, has_aux, args, kwargs)
+        return (g, aux) if has_aux else g
 
     return wrapped
+
+
+def _value_and_grad(
+    f: Callable[..., Any], argnums: Any, has_aux: bool, args: tuple[Any, ...], kwargs: Any
+) -> tuple[Any, Any, Any]:
+    """One call of ``value_and_grad(f)``: (value, aux's values or None, gradient)."""
+    nums, single = _argnums(argnums, len(args), "grad")
+    inputs = _inputs(args, nums, "grad")
+    tape, xs, out = _record(f, args, kwargs, nums, inputs)
+    out, aux = _split_aux(out, has_aux, "grad")
+    value = _scalar_value(out, tape)
+    node = tape.node_of(out)
+    cts = {} if node is None else backprop(tape.entries, {node: ones_like(value)}, set(), True)
+    grads = _grads(cts, xs, inputs, "grad")
+    if has_aux:
+        aux = _strip(aux, lambda x: _unwrap(x, tape))
+    return value, aux, grads[0] if single else tuple(grads)
 
 
 def _seeds(

@@ -524,12 +524,19 @@ def _assemble(
         oshape, start, per_leaf = shape_of(v), 0, []
         for x in in_leaves:
             part = c if len(in_leaves) == 1 else c[..., start : start + _size(x)]
-            per_leaf.append(_finish(ops.reshape(part, oshape + shape_of(x)), x))
+            shape = oshape + shape_of(x)
+            per_leaf.append(
+                _finish(part if _is_array_of(part, shape) else ops.reshape(part, shape), x)
+            )
             start += _size(x)
         it = iter(per_leaf)
         per_arg = [tree_unflatten(td, [next(it) for _ in leaves]) for leaves, td in inputs]
         blocks.append(per_arg[0] if single else tuple(per_arg))
     return tree_unflatten(out_td, blocks)
+
+
+def _is_array_of(x: Any, shape: tuple[int, ...]) -> bool:
+    return type(x) is np.ndarray and x.shape == shape
 
 
 def _basis(leaves: list[Any], start: int, k: int) -> list[Any]:
@@ -550,7 +557,10 @@ def _columns(parts: list[list[Any]], j: int) -> Any:
     """Output leaf j's tangents from every chunk, ``(N, *out_shape)`` -> ``(*out_shape, N)``."""
     ts = [p[j] for p in parts]
     t = ts[0] if len(ts) == 1 else ops.concatenate(ts)
-    return ops.moveaxis(t, 0, -1) if len(shape_of(t)) > 1 else t
+    ndim = len(shape_of(t))
+    if ndim == 2:
+        return t.T  # a vector output's Jacobian: moveaxis(t, 0, -1) is the transpose
+    return ops.moveaxis(t, 0, -1) if ndim > 2 else t
 
 
 def jacfwd(

@@ -49,7 +49,7 @@ def _jvp_right(t: Any, ans: Any, a: Any, b: Any) -> Any:
     batch = shape_of(t)[:nb]
     if ndim_of(b) == 1:
         if ndim_of(a) <= 2:  # (k, n) @ a.T: one matrix product for all directions
-            return matmul(t, swapaxes(a, -1, -2) if ndim_of(a) == 2 else a)
+            return matmul(t, a.T if ndim_of(a) == 2 else a)
         cols = _pad_batch(reshape(t, (*batch, shape_of(b)[0], 1)), nb, ndim_of(a))
         return reshape(matmul(a, cols), batch + shape_of(ans))
     return matmul(a, _pad_batch(t, nb, max(ndim_of(a), ndim_of(b))))

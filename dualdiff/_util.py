@@ -17,7 +17,7 @@ def shape_of(x: Any) -> tuple[int, ...]:
 
 
 def ndim_of(x: Any) -> int:
-    return int(getattr(x, "ndim", 0))
+    return getattr(x, "ndim", 0)  # type: ignore[no-any-return]
 
 
 def primal_of(x: Any) -> Any:

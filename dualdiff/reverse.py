@@ -473,15 +473,19 @@ def _hot_tape(tape: Tape | None) -> Tape | None:
 
 def _record_plain(tape: Tape, rule: Rule, args: Sequence[Any], params: dict[str, Any]) -> Any:
     """The hot path of recording: every traced input is a Var of ``tape`` (no nesting,
-    nothing to watch). Returns the output Var, or None to take the general path."""
+    nothing to watch), whose value may be a Dual of an outer transform (``hvp``).
+    Returns the output Var, or None to take the general path."""
     vals = list(args)
     inputs: list[tuple[int, int]] = []
+    duals = False
     for i, a in enumerate(args):
         if isinstance(a, Tracer):
-            vals[i] = _plain_input(tape, a, i, inputs)
-            if isinstance(vals[i], Tracer):
+            vals[i] = v = _plain_input(tape, a, i, inputs)
+            if isinstance(v, Var):
                 return None  # a Var of an outer tape inside: outer tapes must record it too
-    ans = call_primal(rule, vals, params)  # no tracer is left among the values
+            duals = duals or isinstance(v, Tracer)
+    # no Var is left among the values: the primal, or the Duals' op, is all there is to run
+    ans = bind(rule, vals, params) if duals else call_primal(rule, vals, params)
     return tape._record(rule, tuple(vals), tuple(inputs), params, ans)
 
 

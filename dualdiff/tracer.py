@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from . import ops
-from ._util import compare, primal_of
+from ._util import compare, primal_of, shape_of
 from .core import REGISTRY, Tracer, bind
 from .numpy_api import apply_function, apply_ufunc
 
@@ -138,7 +138,7 @@ class ArrayOps(Tracer):
     # array surface
     @property
     def shape(self) -> tuple[int, ...]:
-        return tuple(np.shape(primal_of(self)))
+        return shape_of(primal_of(self))
 
     @property
     def ndim(self) -> int:

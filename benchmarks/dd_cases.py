@@ -299,7 +299,7 @@ def _w5(sizes: Sizes) -> Any:
         return step, P.rel_err(step(), np.sum(np.logaddexp(0.0, a @ x)))
 
     problem = f"n={sizes.w5}"
-    yield _case("W5", problem, "dd.hvp (forward over reverse)", lambda: make("hvp"))
+    yield _case("W5", problem, "dd.hvp (reverse over forward)", lambda: make("hvp"))
     yield _case("W5", problem, "f only (no derivative)", lambda: make("f"))
     yield _case("W5", problem, "dd.grad only", lambda: make("grad"))
 

@@ -730,6 +730,19 @@ def hessian(f: Callable[..., Any], argnums: Any = 0, has_aux: bool = False) -> C
 
 def hvp(f: Callable[..., Any], primals: Any, tangents: Any) -> Any:
     """The Hessian-vector product H v of real scalar ``f`` (gradient with respect to the
-    first argument), by forward over reverse without building H: the tangent part of
-    ``jvp(grad(f), primals, tangents)``, shaped like the first argument."""
-    return _jvp(grad(f), primals, tangents, False, "hvp")[1]
+    first argument) without building H, shaped like the first argument.
+
+    H is symmetric, so H v is the gradient of the directional derivative
+    ``grad f . v`` (reverse over forward): one pass with tangents, recorded, and one
+    reverse pass. Forward over reverse (``jvp(grad(f))``) gives the same H v but also
+    computes the gradient itself, which H v discards: for ``f(x) = g(A x)`` that is a
+    fourth product with A where H v needs three.
+    """
+    _check_callable(f, "hvp")
+    _check_tangents(primals, tangents, "hvp")
+    _inputs(tuple(primals), tuple(range(len(primals))), "hvp")
+
+    def slope(*xs: Any) -> Any:
+        return _jvp(f, xs, tangents, False, "hvp")[1]
+
+    return grad(slope)(*primals)

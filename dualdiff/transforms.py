@@ -745,4 +745,4 @@ def hvp(f: Callable[..., Any], primals: Any, tangents: Any) -> Any:
     def slope(*xs: Any) -> Any:
         return _jvp(f, xs, tangents, False, "hvp")[1]
 
-    return grad(slope)(*primals)
+    return _value_and_grad(slope, 0, False, tuple(primals), {})[2]  # grad(slope)(*primals)

@@ -184,34 +184,29 @@ def _w3_make(spec: Any, builder: Any) -> Any:
     return step, err
 
 
-def _w3_functional(prob: dict[str, Any]) -> Any:
-    import dualdiff as dd
+def _w3_transformed(transform: str) -> Any:
+    """A W3 case: an SGD step on gradients from ``dd.<transform>`` of the MLP loss
+    (``value_and_grad`` traces every step, ``compile`` replays the recorded tape)."""
 
-    params, x, y = prob["params"], prob["x"], prob["y"]
-    value_and_grad = dd.value_and_grad(mlp_loss(dd, prob["loss"]))
+    def build(prob: dict[str, Any]) -> Any:
+        import dualdiff as dd
 
-    def step() -> Any:
-        loss, grads = value_and_grad(params, x, y)
-        for p, g in zip(params, grads, strict=True):
-            P.sgd_update(p, g)
-        return loss
+        params, x, y = prob["params"], prob["x"], prob["y"]
+        loss_grad = getattr(dd, transform)(mlp_loss(dd, prob["loss"]))
 
-    return step, lambda: params
+        def step() -> Any:
+            loss, grads = loss_grad(params, x, y)
+            for p, g in zip(params, grads, strict=True):
+                P.sgd_update(p, g)
+            return loss
+
+        return step, lambda: params
+
+    return build
 
 
-def _w3_compiled(prob: dict[str, Any]) -> Any:
-    import dualdiff as dd
-
-    params, x, y = prob["params"], prob["x"], prob["y"]
-    loss_grad = dd.compile(mlp_loss(dd, prob["loss"]))
-
-    def step() -> Any:
-        loss, grads = loss_grad(params, x, y)
-        for p, g in zip(params, grads, strict=True):
-            P.sgd_update(p, g)
-        return loss
-
-    return step, lambda: params
+_w3_functional = _w3_transformed("value_and_grad")
+_w3_compiled = _w3_transformed("compile")
 
 
 def _w3_module(prob: dict[str, Any]) -> Any:

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from . import problems as P
 
 Make = Callable[[], tuple[Callable[[], Any], float]]
@@ -128,6 +130,23 @@ def _w3_limit(sizes: Sizes) -> Any:
                 limit=True,
                 tol=w3_tol(dtype),
             )
+
+
+def w3_make(spec: Any, builder: Any, dtype: str | None = None) -> Any:
+    """Build a W3 step with ``builder(problem) -> (step, params)``, run it once and
+    return ``(step, err)``: the error of that SGD update against the reference.
+    With ``dtype``, the parameters must also come back in that NumPy dtype."""
+    layers, batch, kind, spec_dtype = spec
+    prob = P.w3_problem(layers, batch, kind, spec_dtype)
+    ref = P.w3_reference_update(prob)
+    before = [p.copy() for p in prob["params"]]
+    step, params = builder(prob)
+    step()
+    if dtype is not None:
+        dtypes = {str(np.asarray(p).dtype) for p in params()}
+        if dtypes != {dtype}:
+            raise AssertionError(f"{dtype} parameters came back as {dtypes}")
+    return step, P.w3_update_error(before, params(), ref)
 
 
 def w3_tol(dtype: str) -> float:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from . import problems as P
-from .cases import Case, Sizes, w3_label, w3_tol
+from .cases import Case, Sizes, w3_label, w3_make, w3_tol
 
 
 def cases(workload: str, sizes: Sizes) -> list[Case]:
@@ -144,7 +144,7 @@ def _w3(sizes: Sizes) -> Any:
                     "W3",
                     label,
                     variant,
-                    lambda s=spec, b=builder: _w3_make(s, b),
+                    lambda s=spec, b=builder: w3_make(s, b, s[3]),
                     unit="step",
                     tol=w3_tol(dtype),
                 )
@@ -168,20 +168,6 @@ def _w3_cheap(spec: Any, gradient: bool) -> Any:
     return step, P.rel_err(
         np.concatenate([g.ravel() for g in step()]), np.concatenate([r.ravel() for r in ref])
     )
-
-
-def _w3_make(spec: Any, builder: Any) -> Any:
-    layers, batch, kind, dtype = spec
-    prob = P.w3_problem(layers, batch, kind, dtype)
-    ref = P.w3_reference_update(prob)
-    step, params = builder(prob)
-    before = [np.array(p, copy=True) for p in params()]
-    step()
-    err = P.w3_update_error(before, params(), ref)
-    dtypes = {str(np.asarray(p).dtype) for p in params()}
-    if dtypes != {dtype}:
-        raise AssertionError(f"{dtype} parameters came back as {dtypes}")
-    return step, err
 
 
 def _w3_transformed(transform: str) -> Any:

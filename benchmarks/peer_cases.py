@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import problems as P
-from .cases import Case, Sizes, Skip, w3_label, w3_tol
+from .cases import Case, Sizes, Skip, w3_label, w3_make, w3_tol
 
 PEERS = ("micrograd", "torch", "jax", "autograd", "mygrad")
 
@@ -175,20 +175,10 @@ def _w3(sizes: Sizes) -> Any:
                     w3_label(layers, dtype),
                     group,
                     variant,
-                    lambda s=spec, b=builder: _w3_make(s, b),
+                    lambda s=spec, b=builder: w3_make(s, b),
                     unit="step",
                     tol=w3_tol(dtype),
                 )
-
-
-def _w3_make(spec: Any, builder: Any) -> Any:
-    layers, batch, kind, dtype = spec
-    prob = P.w3_problem(layers, batch, kind, dtype)
-    ref = P.w3_reference_update(prob)
-    before = [p.copy() for p in prob["params"]]
-    step, params = builder(prob)
-    step()
-    return step, P.w3_update_error(before, params(), ref)
 
 
 def _mlp(xp: Any, relu: Any, log_softmax: Any, kind: str) -> Any:

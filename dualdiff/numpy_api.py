@@ -16,41 +16,10 @@ from . import ops
 from ._util import compare, primal_of, shape_of
 from .core import REGISTRY, make_op
 
-# ufuncs with a derivative rule
-_UFUNCS: dict[Any, Callable[..., Any]] = {
-    np.add: ops.add,
-    np.subtract: ops.subtract,
-    np.multiply: ops.multiply,
-    np.divide: ops.divide,
-    np.negative: ops.negative,
-    np.positive: lambda x: x,
-    np.power: ops.power,
-    np.float_power: ops.power,
-    np.square: ops.square,
-    np.sqrt: ops.sqrt,
-    np.reciprocal: ops.reciprocal,
-    np.absolute: ops.abs,
-    np.fabs: ops.abs,
-    np.sign: ops.sign,
-    np.exp: ops.exp,
-    np.expm1: ops.expm1,
-    np.log: ops.log,
-    np.log1p: ops.log1p,
-    np.sin: ops.sin,
-    np.cos: ops.cos,
-    np.tan: ops.tan,
-    np.arcsin: ops.arcsin,
-    np.arccos: ops.arccos,
-    np.arctan: ops.arctan,
-    np.arctan2: ops.arctan2,
-    np.sinh: ops.sinh,
-    np.cosh: ops.cosh,
-    np.tanh: ops.tanh,
-    np.maximum: ops.maximum,
-    np.minimum: ops.minimum,
-    np.fmax: ops.maximum,
-    np.fmin: ops.minimum,
-    np.matmul: ops.matmul,
+# NumPy callables (ufuncs and functions) with a derivative rule, as each group of ops
+# declares them next to its rules
+_HANDLERS: dict[Any, Callable[..., Any]] = {
+    fn: op for module in ops.MODULES for fn, op in module.NUMPY.items()
 }
 
 # ufuncs that only read primals (comparisons and tests): plain boolean results
@@ -61,44 +30,8 @@ _ON_PRIMALS = {
 }  # fmt: skip
 
 
-def _reduction(fn: Callable[..., Any]) -> Callable[..., Any]:
-    def call(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
-        return fn(a, axis=axis, keepdims=keepdims)
-
-    return call
-
-
-def _norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
-    if ord is not None:
-        raise TypeError(
-            f"np.linalg.norm on a dualdiff value supports ord=None (the 2-norm), got "
-            f"ord={ord!r}; write other norms with dualdiff ops, e.g. dd.sum(dd.abs(x)) for ord=1"
-        )
-    return ops.norm(x, axis=axis, keepdims=keepdims)
-
-
+# functions with structural results, answered from the primals
 _FUNCTIONS: dict[Any, Callable[..., Any]] = {
-    np.sum: _reduction(ops.sum),
-    np.mean: _reduction(ops.mean),
-    np.prod: _reduction(ops.prod),
-    np.max: _reduction(ops.max),
-    np.amax: _reduction(ops.max),
-    np.min: _reduction(ops.min),
-    np.amin: _reduction(ops.min),
-    np.dot: ops.dot,
-    np.linalg.norm: _norm,
-    np.where: ops.where,
-    np.clip: ops.clip,
-    np.transpose: ops.transpose,
-    np.reshape: ops.reshape,
-    np.expand_dims: ops.expand_dims,
-    np.squeeze: ops.squeeze,
-    np.broadcast_to: ops.broadcast_to,
-    np.concatenate: ops.concatenate,
-    np.stack: ops.stack,
-    np.moveaxis: ops.moveaxis,
-    np.swapaxes: ops.swapaxes,
-    np.ravel: lambda a: ops.reshape(a, (-1,)),
     np.shape: shape_of,
     np.ndim: lambda a: len(shape_of(a)),
     np.size: lambda a: int(np.prod(shape_of(a))),
@@ -132,7 +65,7 @@ def apply_ufunc(ufunc: Any, method: str, inputs: tuple[Any, ...], kwargs: dict[s
             f"np.{ufunc.__name__} on a dualdiff value does not support the keyword(s) "
             f"{sorted(kwargs)}: out= would write into an array and drop the derivative"
         )
-    fn = _UFUNCS.get(ufunc) or _user_op(ufunc)
+    fn = _HANDLERS.get(ufunc) or _user_op(ufunc)
     if fn is None:
         raise _no_rule(f"np.{ufunc.__name__}")
     return fn(*inputs)
@@ -140,7 +73,7 @@ def apply_ufunc(ufunc: Any, method: str, inputs: tuple[Any, ...], kwargs: dict[s
 
 def apply_function(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """Handle a NumPy function called on a Dual or Var."""
-    fn = _FUNCTIONS.get(func) or _user_op(func)
+    fn = _HANDLERS.get(func) or _FUNCTIONS.get(func) or _user_op(func)
     if fn is None:
         module = str(getattr(func, "__module__", None) or "numpy").replace("numpy", "np", 1)
         raise _no_rule(f"{module}.{getattr(func, '__name__', func)}")

@@ -270,3 +270,50 @@ stop_gradient = elementwise(
     derivs=None,
     doc="x, treated as a constant by every derivative.",
 )
+
+
+# The NumPy callables these ops stand for: ``np.sin(x)`` on a tracer arrives here
+# through ``__array_ufunc__`` (see :mod:`dualdiff.numpy_api`).
+NUMPY: dict[Any, Any] = {
+    np.add: add,
+    np.subtract: subtract,
+    np.multiply: multiply,
+    np.divide: divide,
+    np.negative: negative,
+    np.positive: lambda x: x,
+    np.power: power,
+    np.float_power: power,
+    np.square: square,
+    np.sqrt: sqrt,
+    np.reciprocal: reciprocal,
+    np.absolute: abs,
+    np.fabs: abs,
+    np.sign: sign,
+    np.exp: exp,
+    np.expm1: expm1,
+    np.log: log,
+    np.log1p: log1p,
+    np.sin: sin,
+    np.cos: cos,
+    np.tan: tan,
+    np.arcsin: arcsin,
+    np.arccos: arccos,
+    np.arctan: arctan,
+    np.arctan2: arctan2,
+    np.sinh: sinh,
+    np.cosh: cosh,
+    np.tanh: tanh,
+    np.maximum: maximum,
+    np.minimum: minimum,
+    np.fmax: maximum,
+    np.fmin: minimum,
+    np.where: where,
+    np.clip: clip,
+}
+
+__all__ = [
+    "abs", "add", "arccos", "arcsin", "arctan", "arctan2", "clip", "cos", "cosh", "divide",
+    "exp", "expm1", "log", "log1p", "maximum", "minimum", "multiply", "negative", "power",
+    "reciprocal", "relu", "sigmoid", "sign", "sin", "sinh", "softplus", "sqrt", "square",
+    "stop_gradient", "subtract", "tan", "tanh", "where",
+]  # fmt: skip

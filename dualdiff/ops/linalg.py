@@ -111,3 +111,22 @@ def norm(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     zero = squares == 0  # on primals; a comparison of traced values, so dd.compile guards it
     safe = where(zero, 1.0, squares)  # keeps sqrt's derivative finite where it is not used
     return where(zero, 0.0, sqrt(safe))
+
+
+def _numpy_norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
+    if ord is not None:
+        raise TypeError(
+            f"np.linalg.norm on a dualdiff value supports ord=None (the 2-norm), got "
+            f"ord={ord!r}; write other norms with dualdiff ops, e.g. dd.sum(dd.abs(x)) for ord=1"
+        )
+    return norm(x, axis=axis, keepdims=keepdims)
+
+
+# The NumPy callables these ops stand for (see :mod:`dualdiff.numpy_api`).
+NUMPY: dict[Any, Any] = {
+    np.matmul: matmul,
+    np.dot: dot,
+    np.linalg.norm: _numpy_norm,
+}
+
+__all__ = ["dot", "matmul", "norm"]

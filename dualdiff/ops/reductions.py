@@ -177,3 +177,26 @@ def log_softmax(x: Any, axis: Any = -1) -> Any:
 def softmax(x: Any, axis: Any = -1) -> Any:
     """exp(x) / sum(exp(x)) along ``axis``, stable for large |x|."""
     return exp(log_softmax(x, axis=axis))
+
+
+def _numpy_reduction(fn: Any) -> Any:
+    """``fn`` with the signature of NumPy's reduction (``np.sum(a, axis, keepdims=)``)."""
+
+    def call(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+        return fn(a, axis=axis, keepdims=keepdims)
+
+    return call
+
+
+# The NumPy callables these ops stand for (see :mod:`dualdiff.numpy_api`).
+NUMPY: dict[Any, Any] = {
+    np.sum: _numpy_reduction(sum),
+    np.mean: _numpy_reduction(mean),
+    np.prod: _numpy_reduction(prod),
+    np.max: _numpy_reduction(max),
+    np.amax: _numpy_reduction(max),
+    np.min: _numpy_reduction(min),
+    np.amin: _numpy_reduction(min),
+}
+
+__all__ = ["log_softmax", "logsumexp", "max", "mean", "min", "prod", "softmax", "sum"]

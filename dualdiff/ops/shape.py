@@ -355,3 +355,23 @@ _scatter = defop(
 def scatter_add(g: Any, index: Any, shape: tuple[int, ...]) -> Any:
     """A zero array of ``shape`` with ``g`` added at ``index``; repeated indices accumulate."""
     return _scatter(g, index=normalize_index(index), shape=tuple(shape))
+
+
+# The NumPy callables these ops stand for (see :mod:`dualdiff.numpy_api`).
+NUMPY: dict[Any, Any] = {
+    np.transpose: transpose,
+    np.reshape: reshape,
+    np.expand_dims: expand_dims,
+    np.squeeze: squeeze,
+    np.broadcast_to: broadcast_to,
+    np.concatenate: concatenate,
+    np.stack: stack,
+    np.moveaxis: moveaxis,
+    np.swapaxes: swapaxes,
+    np.ravel: lambda a: reshape(a, (-1,)),
+}
+
+__all__ = [
+    "broadcast_to", "concatenate", "expand_dims", "moveaxis", "reshape", "squeeze", "stack",
+    "swapaxes", "transpose",
+]  # fmt: skip

@@ -572,16 +572,17 @@ def test_second_order_all_schemes_and_numeric_agree(prog: Program) -> None:
     dd.check_grad(prog.scalar, *prog.inputs, order=2, modes=("fwd", "rev", "fwd-rev", "rev-fwd"))
 
 
-def test_programs_cover_every_registry_op() -> None:
-    """Seeded programs reach every differentiable op of the registry (recorded on tapes)."""
+def test_programs_cover_every_op_of_their_table() -> None:
+    """Seeded programs reach every registry op of their table (recorded on tapes); the
+    registry walk in test_rules.py is what checks that every op has an oracle."""
     seen: set[str] = set()
     for seed in range(400):
         prog = build_program(RandomChooser(seed))
         with dd.Tape() as tape:
             prog(*(dd.Var(x) for x in prog.inputs))
         seen |= {entry[0].name for entry in tape.entries}
-    builtin = {name for name, rule in dd.REGISTRY.items() if rule.kind != "custom"}
-    assert builtin - {"stop_gradient"} <= seen, sorted(builtin - seen)
+    table = set(OPS) & set(dd.REGISTRY)
+    assert table <= seen, sorted(table - seen)
 
 
 @pytest.mark.xfail(

@@ -6,7 +6,7 @@
 The chain is ``sin(sin(... sin(x)))`` on a Python float. Each task runs once per
 size in this process (the machine is shared: read the ratios between sizes, not
 the absolute times). Columns: recording on a tape, the reverse sweep, the same
-chain in forward mode, ``str(tape)``, ``tape.to_dot``, ``dd.trace`` and its
+chain in forward mode, ``str(tape)``, ``tape.to_dot``, ``dd.evaluation_trace`` and its
 ``to_dot`` (with formulas), the bytes the tape holds (``tape.nbytes``) and the
 peak traced memory while recording.
 """
@@ -62,8 +62,8 @@ def row(n: int) -> dict[str, float]:
     out["forward"], _ = seconds(lambda: chain(n)(dd.Dual(0.5, 1.0)))
     out["str(tape)"], _ = seconds(lambda: str(tape))
     out["to_dot"], _ = seconds(lambda: tape.to_dot(y))
-    took, tr = seconds(lambda: dd.trace(chain(n), 0.5))
-    out["dd.trace"] = took
+    took, tr = seconds(lambda: dd.evaluation_trace(chain(n), 0.5))
+    out["dd.evaluation_trace"] = took
     out["trace.dot"], _ = seconds(lambda: tr.to_dot())
     out["nbytes MB"] = tape.nbytes / 1e6
     return out

@@ -14,7 +14,7 @@ from .ops import *  # noqa: F403
 from .pytree import tree_flatten, tree_map, tree_unflatten
 from .replay import BranchChanged, Compiled, compile
 from .reverse import Tape, TapeError, Var
-from .teach import trace
+from .teach import evaluation_trace
 from .transforms import (
     derivative,
     grad,
@@ -33,9 +33,9 @@ __version__ = "0.1.0"
 # the ops (dd.sin, dd.matmul ...) are listed by their modules: dualdiff.ops.__all__
 __all__ = [
     "REGISTRY", "BranchChanged", "Compiled", "Dual", "GradientCheckError", "Tape", "TapeError",
-    "Var", "check_grad", "compile", "data", "derivative", "detect_anomaly", "grad", "hessian",
-    "hvp", "jacfwd", "jacobian", "jacrev", "jvp", "nn", "numeric", "optim",
-    "register_elementwise", "register_op", "teach", "trace", "tree_flatten", "tree_map",
+    "Var", "check_grad", "compile", "data", "derivative", "detect_anomaly", "evaluation_trace",
+    "grad", "hessian", "hvp", "jacfwd", "jacobian", "jacrev", "jvp", "nn", "numeric", "optim",
+    "register_elementwise", "register_op", "teach", "tree_flatten", "tree_map",
     "tree_unflatten", "value_and_grad", "vjp",
     *ops.__all__,
 ]  # fmt: skip

@@ -8,7 +8,7 @@ recursion and no sort, so a chain of a million ops is no harder than ten.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -222,22 +222,30 @@ class Tape:
         return f"<dd.Tape: {len(self.leaves)} inputs, {len(self.entries)} ops, {state}>"
 
     def __str__(self) -> str:
-        from .teach.wengert import wengert_list
-
-        return wengert_list(self)
+        """The Wengert list: ``v1 = x1``, then one line ``v_i = op(...)`` per op."""
+        return _view("str")(self)
 
     def to_dot(self, target: Any = None) -> str:
         """The recorded graph as Graphviz DOT; gradients of ``target`` (default: the last
         value recorded, if scalar). See :mod:`dualdiff.teach.graph`."""
-        from .teach.graph import to_dot
-
-        return to_dot(self, target)
+        return _view("to_dot")(self, target)
 
     def to_mermaid(self, target: Any = None) -> str:
         """The recorded graph as a Mermaid flowchart (see :meth:`to_dot`)."""
-        from .teach.graph import to_mermaid
+        return _view("to_mermaid")(self, target)
 
-        return to_mermaid(self, target)
+
+# How a tape shows itself (the Wengert list, DOT, Mermaid). The views read the tape's
+# ``leaves`` and ``entries`` and live above this module, in dualdiff.teach, which fills
+# this table when it is imported: the engine never imports its views.
+TAPE_VIEWS: dict[str, Callable[..., str]] = {}
+
+
+def _view(name: str) -> Callable[..., str]:
+    view = TAPE_VIEWS.get(name)
+    if view is None:
+        raise RuntimeError(f"Tape: the '{name}' view is registered by dualdiff.teach; import it")
+    return view
 
 
 def _hold(held: dict[int, int], value: Any) -> None:

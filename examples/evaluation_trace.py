@@ -25,7 +25,7 @@ def f(x1, x2):
 
 
 def main(out: Path | None) -> None:
-    tr = dd.trace(f, 2.0, 5.0)
+    tr = dd.evaluation_trace(f, 2.0, 5.0)
     print(tr)
     print("\nAs Markdown:\n")
     print(tr.to_markdown())

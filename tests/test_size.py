@@ -105,7 +105,7 @@ def chain(n: int) -> object:
 def test_trace_of_100k_ops() -> None:
     n = 100_000
     value, slope = sin_chain_by_hand(0.5, n - 1)
-    tr = dd.trace(chain(n), 0.5)
+    tr = dd.evaluation_trace(chain(n), 0.5)
     assert len(tr.steps) == n + 1  # the input and n ops
     assert tr.value == value
     assert tr.tangent == pytest.approx(slope, rel=1e-10)  # forward sweep

@@ -7,6 +7,7 @@ v3 = sin v0, v4 = v1 + v2, v5 = v4 - v3.
 
 from __future__ import annotations
 
+import ast
 import math
 import re
 import shutil
@@ -16,8 +17,16 @@ import numpy as np
 import pytest
 
 import dualdiff as dd
-from dualdiff.teach import GraphvizNotFoundError, render, replay, to_dot, to_mermaid, trace
+from dualdiff.teach import (
+    GraphvizNotFoundError,
+    evaluation_trace,
+    render,
+    replay,
+    to_dot,
+    to_mermaid,
+)
 from dualdiff.teach.expr import LATEX, TEXT, record_formula
+from dualdiff.teach.wengert import wengert_list
 
 LN2, SIN5, COS5 = math.log(2.0), math.sin(5.0), math.cos(5.0)
 
@@ -32,7 +41,7 @@ def baydin(x1, x2):
 
 @pytest.fixture(scope="module")
 def report_trace():
-    return trace(baydin, 2.0, 5.0)
+    return evaluation_trace(baydin, 2.0, 5.0)
 
 
 def test_primal_values_are_the_reports(report_trace) -> None:
@@ -51,11 +60,11 @@ def test_tangents_for_x1_and_x2(report_trace) -> None:
     assert [s.tangent for s in report_trace.steps] == pytest.approx(
         [1.0, 0.0, 0.5, 5.0, 0.0, 5.5, 5.5], abs=1e-15
     )
-    t2 = trace(baydin, 2.0, 5.0, seed=1)  # d/dx2: 0, 1, 0, x1, cos x2, x1, x1 - cos x2
+    t2 = evaluation_trace(baydin, 2.0, 5.0, seed=1)  # d/dx2: 0, 1, 0, x1, cos x2, x1, x1 - cos x2
     assert [s.tangent for s in t2.steps] == pytest.approx(
         [0.0, 1.0, 0.0, 2.0, COS5, 2.0, 2.0 - COS5], abs=1e-15
     )
-    both = trace(baydin, 2.0, 5.0, seed=(1.0, 1.0))
+    both = evaluation_trace(baydin, 2.0, 5.0, seed=(1.0, 1.0))
     assert both.tangent == pytest.approx(5.5 + 2.0 - COS5, abs=1e-14)
 
 
@@ -80,7 +89,7 @@ def test_adjoint_sweep_step_by_step(report_trace) -> None:
 
 def test_trace_agrees_with_both_engines_on_python_order() -> None:
     f = lambda x1, x2: dd.log(x1) + x1 * x2 - dd.sin(x2)
-    tr = trace(f, 2.0, 5.0)
+    tr = evaluation_trace(f, 2.0, 5.0)
     assert [s.op for s in tr.steps[2:]] == ["log", "multiply", "add", "sin", "subtract"]
     assert tr.value == f(dd.Dual(2.0, 1.0), 5.0).primal
     assert tr.tangent == f(dd.Dual(2.0, 1.0), 5.0).tangent
@@ -131,7 +140,7 @@ def test_markdown_and_latex_exports(report_trace) -> None:
 def test_array_function_values_and_shapes() -> None:
     rng = np.random.default_rng(0)
     w, b, x = rng.standard_normal((3, 4)), rng.standard_normal(3), rng.standard_normal(4)
-    tr = trace(lambda x, b: dd.sum(dd.tanh(w @ x + b) ** 2), x, b)
+    tr = evaluation_trace(lambda x, b: dd.sum(dd.tanh(w @ x + b) ** 2), x, b)
     t = np.tanh(w @ x + b)
     dz = 2 * t * (1 - t**2)  # d sum(tanh(z)^2) / dz
     gx, gb = tr.gradient
@@ -139,7 +148,7 @@ def test_array_function_values_and_shapes() -> None:
     np.testing.assert_allclose(gb, dz, rtol=1e-14)
     np.testing.assert_allclose(tr.tangent, dz @ (w @ np.ones(4)), rtol=1e-14)
     assert "<float64 array (3, 4)> @ v₋₁" in str(tr)  # the 12-element constant shown by shape
-    big = trace(lambda x: dd.sum(x * x), np.ones((10, 10)))
+    big = evaluation_trace(lambda x: dd.sum(x * x), np.ones((10, 10)))
     assert "<float64 array (10, 10)>" in str(big)
     np.testing.assert_allclose(big.gradient[0], 2 * np.ones((10, 10)))
 
@@ -147,8 +156,8 @@ def test_array_function_values_and_shapes() -> None:
 def test_array_output_needs_a_cotangent() -> None:
     x = np.array([1.0, 2.0])
     with pytest.raises(ValueError, match="cotangent"):
-        trace(lambda x: x * x, x)
-    tr = trace(lambda x: x * x, x, cotangent=np.array([1.0, 0.0]))
+        evaluation_trace(lambda x: x * x, x)
+    tr = evaluation_trace(lambda x: x * x, x, cotangent=np.array([1.0, 0.0]))
     np.testing.assert_allclose(tr.gradient[0], [2.0, 0.0])
     np.testing.assert_allclose(tr.tangent, 2 * x)
 
@@ -156,13 +165,17 @@ def test_array_output_needs_a_cotangent() -> None:
 @pytest.mark.parametrize(
     "call, error, message",
     [
-        (lambda: trace(baydin), TypeError, "give the point"),
-        (lambda: trace(lambda a: (a, a), 1.0), TypeError, "one output"),
-        (lambda: trace(lambda a: 3.0, 1.0), ValueError, "does not depend"),
-        (lambda: trace(baydin, 2.0, 5.0, seed=2), ValueError, "seed=2"),
-        (lambda: trace(baydin, 2.0, 5.0, seed=(1.0,)), ValueError, "one tangent per argument"),
-        (lambda: trace(dd.sin, "a"), TypeError, "argument 1"),
-        (lambda: trace(dd.sin, 1.0, cotangent=np.ones(2)), ValueError, "shape"),
+        (lambda: evaluation_trace(baydin), TypeError, "give the point"),
+        (lambda: evaluation_trace(lambda a: (a, a), 1.0), TypeError, "one output"),
+        (lambda: evaluation_trace(lambda a: 3.0, 1.0), ValueError, "does not depend"),
+        (lambda: evaluation_trace(baydin, 2.0, 5.0, seed=2), ValueError, "seed=2"),
+        (
+            lambda: evaluation_trace(baydin, 2.0, 5.0, seed=(1.0,)),
+            ValueError,
+            "one tangent per argument",
+        ),
+        (lambda: evaluation_trace(dd.sin, "a"), TypeError, "argument 1"),
+        (lambda: evaluation_trace(dd.sin, 1.0, cotangent=np.ones(2)), ValueError, "shape"),
     ],
 )
 def test_trace_errors(call, error, message) -> None:
@@ -232,6 +245,29 @@ def test_tape_graph_and_its_gradients() -> None:
     assert "v3 = log(v1)<br/>value 0.693147<br/>grad 1" in inner
     assert "v1 = x1<br/>value 2<br/>grad 0.5" in inner  # d log(x1) / dx1
     assert y.value == pytest.approx(LN2 + 10 - SIN5)
+
+
+def test_the_engine_does_not_import_its_views() -> None:
+    """Views read the tape: no module below dualdiff.teach imports it (cli and the package
+    __init__ stand above it), and the tape prints through the views teach registers."""
+    root = Path(dd.__file__).parent
+    above = {root / "__init__.py", root / "cli.py"}
+    importers = []
+    for path in sorted(root.rglob("*.py")):
+        if root / "teach" in path.parents or path in above:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and "teach" in (node.module or ""):
+                importers.append(path.name)
+            if isinstance(node, ast.ImportFrom) and node.module is None:
+                importers += [path.name for a in node.names if a.name == "teach"]
+            if isinstance(node, ast.Import) and any("teach" in a.name for a in node.names):
+                importers.append(path.name)
+    assert not importers
+    with dd.Tape() as tape:
+        x = dd.Var(2.0)
+        dd.log(x)
+    assert str(tape) == wengert_list(tape) == "v1 = x1       = 2\nv2 = log(v1)  = 0.693147"
 
 
 def test_tape_without_scalar_output_has_no_gradients() -> None:

@@ -4,7 +4,7 @@ A tape is a program: its entries, in order, say which op reads which values.
 Replaying evaluates that program on other inputs without calling ``f`` again,
 so Python control flow is *not* re-run: the branches taken while recording
 are baked in. Feeding ``Dual``s computes tangents along the recorded graph
-(that is how :func:`dualdiff.trace` gets its forward tangent trace).
+(that is how :func:`dualdiff.evaluation_trace` gets its forward tangent trace).
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from .graph import GraphvizNotFoundError, render
 from .replay import replay
 from .rules import describe
 from .table import text_table
-from .trace import trace
+from .trace import evaluation_trace
 
 __all__ = ["CHAPTERS", "Tour", "baydin", "run"]
 
@@ -107,11 +107,11 @@ def chapter_rules(tour: Tour) -> None:
 
 def chapter_forward(tour: Tour) -> None:
     """The forward primal and tangent traces of f at (2, 5), seeded with ẋ₁ = 1."""
-    tr = trace(baydin, 2.0, 5.0)
+    tr = evaluation_trace(baydin, 2.0, 5.0)
     print("f(x1, x2) = ln x1 + x1·x2 - sin x2 at (2, 5), forward mode, seed ẋ₁ = 1:\n")
     print(tr.forward_table())
     print(f"\ndf/dx1 = {tr.tangent!r}: one forward pass gives one directional derivative.")
-    d2 = trace(baydin, 2.0, 5.0, seed=1).tangent
+    d2 = evaluation_trace(baydin, 2.0, 5.0, seed=1).tangent
     print(f"df/dx2 needs a second pass (seed ẋ₂ = 1): {d2!r} = 2 - cos 5")
     d = baydin(Dual(2.0, 1.0), Dual(5.0, 0.0))
     print(f"The same with dual numbers: Dual(primal={d.primal!r}, tangent={d.tangent!r})")
@@ -132,7 +132,7 @@ def _graph(tour: Tour, tr: Any) -> None:
 
 def chapter_reverse(tour: Tour) -> None:
     """The reverse adjoint trace: one sweep from ȳ = 1 gives both partial derivatives."""
-    tr = trace(baydin, 2.0, 5.0)
+    tr = evaluation_trace(baydin, 2.0, 5.0)
     print(tr.reverse_table())
     g1, g2 = tr.gradient
     print(f"\nOne reverse sweep gives the whole gradient: ({g1!r}, {g2!r})")
@@ -261,7 +261,7 @@ def chapter_mlp(tour: Tour) -> None:
 def chapter_modes(tour: Tour) -> None:
     """Cost of f, of a forward pass and of a reverse pass; where the modes cross over."""
     fwd = baydin(Dual(2.0, 1.0), Dual(5.0, 0.0)).tangent
-    g = trace(baydin, 2.0, 5.0).gradient[0]
+    g = evaluation_trace(baydin, 2.0, 5.0).gradient[0]
     print(f"Both modes agree on df/dx1: forward {fwd!r}, reverse {g!r}\n")
     print(cost(baydin, 2.0, 5.0))
     print("On scalars Python's overhead per op dominates. On arrays the arithmetic does, and")

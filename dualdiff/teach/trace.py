@@ -29,7 +29,7 @@ from ..reverse import Tape, Var, ones_like, zeros_like
 from .expr import ATOM, LATEX, TEXT, Formula, Notation, Symbol, apply_op, const_term, record_formula
 from .table import markdown_table, text_table
 
-__all__ = ["AdjointStep", "Step", "Trace", "trace"]
+__all__ = ["AdjointStep", "Step", "Trace", "evaluation_trace"]
 
 
 @dataclass(slots=True, eq=False)
@@ -65,7 +65,7 @@ class AdjointStep:
 
 @dataclass(eq=False)
 class Trace:
-    """The evaluation trace of ``f`` at one point; see :func:`trace`.
+    """The evaluation trace of ``f`` at one point; see :func:`evaluation_trace`.
 
     ``steps`` lists inputs then ops; ``adjoint_steps`` the reverse sweep in
     order. ``print(trace)`` shows both tables; ``to_markdown``, ``to_latex``,
@@ -282,18 +282,21 @@ def _tabular(head: Sequence[str], rows: Sequence[Sequence[str]], cols: str) -> s
 # --- building a trace ---------------------------------------------------------------
 
 
-def trace(f: Callable[..., Any], *args: Any, seed: Any = None, cotangent: Any = None) -> Trace:
+def evaluation_trace(
+    f: Callable[..., Any], *args: Any, seed: Any = None, cotangent: Any = None
+) -> Trace:
     """The evaluation trace of ``f`` at ``args``: each ``v_i`` with value, tangent and adjoint.
 
     ``seed`` picks the forward direction ``ẋ``: ``None`` is ∂/∂x₁ (ones for the
     first argument, zeros elsewhere), an int ``k`` is ∂/∂x_{k+1}, and a
     sequence gives one tangent per argument. ``cotangent`` is ``ȳ`` for the
     reverse sweep (1 for a scalar output; required for an array output).
-    ``print(dd.trace(f, 2.0, 5.0))`` shows the tables of Baydin et al. 2018.
+    ``print(dd.evaluation_trace(f, 2.0, 5.0))`` shows the tables of Baydin et al. 2018.
     """
     if not args:
         raise TypeError(
-            "dd.trace(f, *args): give the point to trace at, e.g. dd.trace(f, 2.0, 5.0)"
+            "dd.evaluation_trace(f, *args): give the point to trace at, "
+            "e.g. dd.evaluation_trace(f, 2.0, 5.0)"
         )
     with Tape() as tape:
         xs = [_input(a, k) for k, a in enumerate(args)]
@@ -311,20 +314,20 @@ def _input(a: Any, k: int) -> Var:
     try:
         return Var(a, name=f"x{k + 1}")
     except TypeError as err:
-        raise TypeError(f"dd.trace: argument {k + 1}: {err}") from None
+        raise TypeError(f"dd.evaluation_trace: argument {k + 1}: {err}") from None
 
 
 def _output_node(tape: Tape, out: Any) -> int:
     if isinstance(out, (tuple, list, dict)):
         raise TypeError(
-            f"dd.trace follows one output, but f returned a {type(out).__name__}; "
+            f"dd.evaluation_trace follows one output, but f returned a {type(out).__name__}; "
             "trace each output separately (or their sum)"
         )
     node = tape.node_of(out)
     if node is None:
         raise ValueError(
-            f"dd.trace: f returned {type(out).__name__} {out!r}, which does not depend on "
-            "its inputs; build the result from the arguments with dualdiff or NumPy ops"
+            f"dd.evaluation_trace: f returned {type(out).__name__} {out!r}, which does not "
+            "depend on its inputs; build the result from the arguments with dualdiff or NumPy ops"
         )
     return node
 
@@ -355,19 +358,21 @@ def _seeds(seed: Any, args: tuple[Any, ...], tape: Tape) -> list[Any]:
     if seed is None or isinstance(seed, (int, np.integer)):
         k = 0 if seed is None else int(seed)
         if not 0 <= k < len(args):
-            raise ValueError(f"dd.trace: seed={seed} but f has {len(args)} argument(s) (0-based)")
+            raise ValueError(
+                f"dd.evaluation_trace: seed={seed} but f has {len(args)} argument(s) (0-based)"
+            )
         seeds[k] = ones_like(values[k])
         return seeds
     if not isinstance(seed, (tuple, list)) or len(seed) != len(args):
         raise ValueError(
-            f"dd.trace: seed must be None, an argument index, or one tangent per argument "
-            f"({len(args)}), got {seed!r}"
+            "dd.evaluation_trace: seed must be None, an argument index, or one tangent per "
+            f"argument ({len(args)}), got {seed!r}"
         )
     for k, t in enumerate(seed):
         if shape_of(np.asarray(t)) != shape_of(values[k]):
             raise ValueError(
-                f"dd.trace: seed {k} has shape {shape_of(np.asarray(t))} but argument {k + 1} "
-                f"has shape {shape_of(values[k])}"
+                f"dd.evaluation_trace: seed {k} has shape {shape_of(np.asarray(t))} but "
+                f"argument {k + 1} has shape {shape_of(values[k])}"
             )
         seeds[k] = t if isinstance(t, float) else np.asarray(t, dtype=np.result_type(t, 1.0))
     return seeds
@@ -377,13 +382,14 @@ def _cotangent(cotangent: Any, value: Any) -> Any:
     if cotangent is None:
         if shape_of(value) != ():
             raise ValueError(
-                f"dd.trace: f returns an array of shape {shape_of(value)}; pass cotangent= "
-                "(ȳ, the same shape) to choose which combination of outputs the adjoints follow"
+                f"dd.evaluation_trace: f returns an array of shape {shape_of(value)}; pass "
+                "cotangent= (ȳ, the same shape) to choose which combination of outputs the "
+                "adjoints follow"
             )
         return ones_like(value)
     if shape_of(cotangent) != shape_of(value):
         raise ValueError(
-            f"dd.trace: cotangent has shape {shape_of(cotangent)} but f returns shape "
+            f"dd.evaluation_trace: cotangent has shape {shape_of(cotangent)} but f returns shape "
             f"{shape_of(value)}"
         )
     return cotangent

@@ -7,6 +7,7 @@ registry. A NumPy function with no rule raises a ``TypeError`` that names it.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -54,10 +55,19 @@ def _no_rule(what: str) -> TypeError:
     )
 
 
+def _ufunc_name(ufunc: Any) -> str:
+    """The ufunc as its caller spells it: ``np.sin``, or ``scipy.special.erf`` for SciPy's."""
+    name: str = ufunc.__name__
+    scipy_special = sys.modules.get("scipy.special")
+    if scipy_special is not None and getattr(scipy_special, name, None) is ufunc:
+        return f"scipy.special.{name}"
+    return f"np.{name}"
+
+
 def apply_ufunc(ufunc: Any, method: str, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """Handle ``ufunc(*inputs, **kwargs)`` where an input is a Dual or Var."""
     if method != "__call__":
-        raise _no_rule(f"np.{ufunc.__name__}.{method}")
+        raise _no_rule(f"{_ufunc_name(ufunc)}.{method}")
     if ufunc in _ON_PRIMALS and not kwargs:
         return compare(ufunc, *inputs)  # on primals; dd.compile keeps it as a guard
     if kwargs:
@@ -67,7 +77,7 @@ def apply_ufunc(ufunc: Any, method: str, inputs: tuple[Any, ...], kwargs: dict[s
         )
     fn = _HANDLERS.get(ufunc) or _user_op(ufunc)
     if fn is None:
-        raise _no_rule(f"np.{ufunc.__name__}")
+        raise _no_rule(_ufunc_name(ufunc))
     return fn(*inputs)
 
 

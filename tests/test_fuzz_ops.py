@@ -23,6 +23,7 @@ Failures found by this file are pinned as explicit regression tests at the end.
 
 from __future__ import annotations
 
+import importlib.util
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -244,6 +245,61 @@ ELEMENTWISE: dict[str, Draw] = {
         None, lambda x: x, [draw_array(data, data.draw(small_shapes))], [0], constant=True
     ),
 }
+
+
+# SciPy's special functions (the `scipy` extra), against SciPy itself
+if importlib.util.find_spec("scipy") is not None:
+    import scipy.special as sc
+
+    def _promoted(fn: Any) -> Callable[..., Any]:
+        """SciPy's ufunc with NumPy's promotion (a Python float keeps float32 float32)."""
+
+        def call(x: Any, y: Any) -> Any:
+            dtype = np.result_type(x, y)
+            return fn(x, y, dtype=dtype) if dtype in (np.float32, np.float64) else fn(x, y)
+
+        return call
+
+    def _gamma_poles(*xs: Any) -> Any:
+        """Near a pole of Γ or ψ: 0, -1, -2 ..."""
+        pole: Any = False
+        for x in xs:
+            pole = pole | (near(x, np.round(x)) & (np.round(x) <= 0))
+        return pole
+
+    def _polygamma(n: Any, x: Any) -> Any:
+        """SciPy's polygamma in x's float dtype (SciPy computes it in float64)."""
+        dtype = np.asarray(x).dtype
+        return np.asarray(sc.polygamma(n, x), dtype=dtype if dtype.kind == "f" else np.float64)
+
+    def _draw_polygamma(data: st.DataObject) -> Problem:
+        shapes = data.draw(
+            hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=3, min_side=0, max_side=3)
+        )
+        orders = hnp.arrays(np.int64, shapes.input_shapes[0], elements=st.integers(0, 3))
+        n = laid_out(data, data.draw(orders))
+        x = draw_array(data, shapes.input_shapes[1])
+        return Problem(None, _polygamma, [n, x], [1], kink=lambda n, x: _gamma_poles(x))
+
+    ELEMENTWISE |= {
+        **{name: unary(getattr(sc, name)) for name in ("erf", "erfc", "erfinv", "erfcinv")},
+        **{
+            name: unary(getattr(sc, name), kink=_gamma_poles)
+            for name in ("gamma", "gammaln", "digamma")
+        },
+        "polygamma": _draw_polygamma,
+        **{
+            name: nary(2, _promoted(getattr(sc, name)), kink=lambda a, b: _gamma_poles(a, b, a + b))
+            for name in ("beta", "betaln")
+        },
+        "logit": unary(sc.logit),
+        "xlogy": nary(2, _promoted(sc.xlogy)),
+        "xlog1py": nary(2, _promoted(sc.xlog1py)),
+        **{name: unary(getattr(sc, name)) for name in ("ndtr", "ndtri", "log_ndtr")},
+        **{name: unary(getattr(sc, name)) for name in ("i0", "i1", "j0", "j1", "y0", "y1")},
+        # exp(-|x|) has a kink at 0
+        **{name: unary(getattr(sc, name), kink=lambda x: near(x, 0)) for name in ("i0e", "i1e")},
+    }
 
 
 def _axis_and_keepdims(data: st.DataObject, ndim: int) -> tuple[Any, bool]:

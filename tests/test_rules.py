@@ -23,6 +23,7 @@ the completeness tests keep the tables and the registry in step.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -51,13 +52,17 @@ ELEMENTWISE_SHAPES: dict[int, list[tuple[tuple[int, ...], ...]]] = {
 }
 
 
+# SciPy evaluates the twins of special functions (erf, gamma, besseli ...) where NumPy has none
+LAMBDIFY_MODULES = ["scipy", "numpy"] if importlib.util.find_spec("scipy") else ["numpy"]
+
+
 def _numeric(syms: Sequence[sp.Symbol], expr: sp.Expr) -> Callable[..., np.ndarray]:
     """``expr`` as a NumPy function of float64 arrays already broadcast together.
 
     Dirac deltas (derivatives of kinks) are dropped: the domains avoid kinks.
     """
     expr = expr.replace(sp.DiracDelta, lambda *a: sp.S.Zero)
-    fn = sp.lambdify(syms, expr, "numpy")
+    fn = sp.lambdify(syms, expr, LAMBDIFY_MODULES)
     return lambda *xs: np.broadcast_to(np.asarray(fn(*xs), dtype=np.float64), np.shape(xs[0]))
 
 

@@ -7,6 +7,9 @@ reads to route NumPy calls on traced values. A new group is one new module here,
 listed in ``MODULES``.
 """
 
+from importlib.util import find_spec
+from types import ModuleType
+
 from . import elementwise, linalg, reductions, shape
 from .elementwise import *  # noqa: F403
 from .linalg import *  # noqa: F403
@@ -16,7 +19,13 @@ from .shape import getitem as getitem
 from .shape import scatter_add as scatter_add
 from .shape import sum_to_shape as sum_to_shape
 
-MODULES = (elementwise, reductions, shape, linalg)
+MODULES: tuple[ModuleType, ...] = (elementwise, reductions, shape, linalg)
+
+if find_spec("scipy") is not None:  # SciPy's groups come with the optional `scipy` extra
+    from . import special
+    from .special import *  # noqa: F403
+
+    MODULES += (special,)
 
 # the public ops (dualdiff re-exports these); getitem, scatter_add and sum_to_shape
 # are the engine's, reached as dualdiff.ops.NAME

@@ -117,7 +117,8 @@ def mask(cond: Any, like: Any) -> Any:
     dtype = getattr(primal_of(like), "dtype", None)
     if dtype is None or dtype.kind != "f":
         dtype = np.float64
-    return np.asarray(cond).astype(dtype)
+    # asanyarray: a condition that prints itself (dualdiff.teach.symbolic) stays one
+    return np.asanyarray(cond).astype(dtype)
 
 
 def zeros_like_shape(shape: tuple[int, ...], like: Any) -> Any:

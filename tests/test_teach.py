@@ -365,7 +365,7 @@ def test_describe_elementwise_partials() -> None:
     assert describe("sin").formulas == [("∂/∂x", "cos(x)")]
     assert describe("multiply").formulas == [("∂/∂x", "y"), ("∂/∂y", "x")]
     assert describe("log").formulas == [("∂/∂x", "1/x")]
-    assert describe("power").formulas[0] == ("∂/∂x", "y · x^(y - 1)")
+    assert describe("relu").formulas == [("∂/∂x", "[x > 0]")]  # piecewise: symbolic
     assert describe("sign").formulas == [("∂/∂x", "not differentiated")]
 
 

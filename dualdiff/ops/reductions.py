@@ -115,7 +115,7 @@ def _argmax_weights(ans: Any, x: Any, axis: tuple[int, ...], keepdims: bool) -> 
     """1/count at each group's extreme elements, 0 elsewhere: ties split the derivative."""
     px = primal_of(x)
     hit = px == primal_of(_kept(ans, x, axis, keepdims))
-    w = mask(np.asarray(hit), ans)  # an array even for 0-d x, so float32 stays float32
+    w = mask(np.asanyarray(hit), ans)  # an array even for 0-d x: float32 stays float32
     return w / np.sum(w, axis=axis, keepdims=True)
 
 

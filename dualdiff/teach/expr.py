@@ -16,9 +16,10 @@ import numpy as np
 
 from .._util import shape_of
 from ..reverse import Tape, Var
+from .symbolic import LAYOUT_OPS, Node, Sym, elementwise_view, node_of, simplify, sym, uniform
 from .wengert import format_value
 
-__all__ = ["LATEX", "TEXT", "Notation", "Symbol", "record_formula"]
+__all__ = ["LATEX", "TEXT", "Notation", "Symbol", "record_formula", "record_symbolic"]
 
 # A symbol is (kind, index): kind "v" (a primal), "dot" (its tangent), "bar" (its adjoint),
 # "x" / "xdot" / "xbar" (an input, its seed, its gradient), "y" / "ydot" / "ybar" (the output),
@@ -33,7 +34,6 @@ _INFIX = {
     "divide": ("/", PRODUCT),
     "matmul": ("@", PRODUCT),
 }
-_SAME_SHAPE = frozenset({"reshape", "broadcast_to", "expand_dims", "squeeze"})
 _SUBSCRIPT = str.maketrans("-0123456789", "₋₀₁₂₃₄₅₆₇₈₉")
 _LATEX_FUNCS = frozenset({"sin", "cos", "tan", "sinh", "cosh", "tanh", "exp", "log", "arctan"})
 
@@ -70,6 +70,16 @@ class Notation:
     def paren(self, text: str) -> str:
         return f"({text})"
 
+    def iverson(self, cond: str) -> str:
+        """The Iverson bracket: 1 where ``cond`` holds, else 0."""
+        return f"[{cond}]"
+
+    def relation(self, sign: str) -> str:
+        return sign
+
+    def logic(self, word: str) -> str:
+        return word
+
 
 class LatexNotation(Notation):
     """LaTeX math: ``v_{-1}``, ``\\dot{v}_{1}``, ``\\bar{v}_{0}``, ``\\cdot``."""
@@ -102,6 +112,15 @@ class LatexNotation(Notation):
 
     def paren(self, text: str) -> str:
         return f"\\left({text}\\right)"
+
+    def iverson(self, cond: str) -> str:
+        return f"\\left[{cond}\\right]"
+
+    def relation(self, sign: str) -> str:
+        return {"≥": r"\geq", "≤": r"\leq", "≠": r"\neq"}.get(sign, sign)
+
+    def logic(self, word: str) -> str:
+        return {"and": r"\wedge", "or": r"\vee", "not": r"\neg"}[word]
 
 
 def _latex_escape(text: str) -> str:
@@ -174,28 +193,94 @@ def apply_op(name: str, args: Sequence[Term], params: dict[str, Any], x: Any, n:
     return n.call(name, texts), ATOM
 
 
-def const_term(value: Any, n: Notation) -> Term:
+def const_term(value: Any, n: Notation, *, cond: bool = False) -> Term:
+    """A constant's text; a :class:`~dualdiff.teach.symbolic.Sym` prints the expression it
+    stands for (as a condition where ``cond``, e.g. the first argument of ``where``)."""
+    if isinstance(value, Sym) and value.node is not None:
+        return cond_term(value.node, n) if cond else term(value.node, n)
     text = n.const(value)
     return text, SUM if text.startswith("-") else ATOM
 
 
-def print_tape(tape: Tape, out: Any, symbols: dict[int, Symbol], n: Notation) -> str:
-    """The expression that ``tape`` computes for ``out``; leaves are named by ``symbols``.
+# --- expression trees: built from a tape and Syms, simplified, printed -------------------
 
-    One loop over the entries, each node's text built from its inputs' texts.
-    Shape ops that leave the shape unchanged print as their input.
+REL, NOT, AND, OR = 0, -1, -2, -3
+_LOGIC_PREC = {"and": AND, "or": OR}
+
+
+class _Shape:
+    """Stands in for a value where only its shape is read (``_params_text``)."""
+
+    __slots__ = ("shape",)
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = shape
+
+
+_CONDITIONS = frozenset({"iv", "rel", "and", "or", "not"})
+
+
+def term(node: Node, n: Notation) -> Term:
+    """The text of ``node`` as a number; a condition prints as its Iverson bracket ``[c]``."""
+    if node.kind in _CONDITIONS or (node.boolean and node.kind != "const"):
+        inner = node.args[0] if node.kind == "iv" else node
+        return n.iverson(cond_term(inner, n)[0]), ATOM
+    return _plain_term(node, n)
+
+
+def cond_term(node: Node, n: Notation) -> Term:
+    """The text of ``node`` as a condition: ``x > 0``, ``c``, ``x ≥ lo and x ≤ hi``."""
+    if node.kind == "rel":
+        a, b = (_wrap(term(arg, n), SUM, n) for arg in node.args)
+        return f"{a} {n.relation(node.data)} {b}", REL
+    if node.kind in _LOGIC_PREC:
+        prec = _LOGIC_PREC[node.kind]
+        a, b = (_wrap(cond_term(arg, n), prec, n) for arg in node.args)
+        return f"{a} {n.logic(node.kind)} {b}", prec
+    if node.kind == "not":
+        return f"{n.logic('not')} {_wrap(cond_term(node.args[0], n), REL, n)}", NOT
+    if node.kind == "iv":
+        return cond_term(node.args[0], n)
+    return _plain_term(node, n)
+
+
+def _plain_term(node: Node, n: Notation) -> Term:
+    """A symbol, a constant or an op applied to its arguments' texts."""
+    if node.kind == "sym":
+        return n.symbol(node.data), ATOM
+    if node.kind == "const":
+        return const_term(uniform(node.data), n)
+    args = [
+        cond_term(a, n) if node.data == "where" and i == 0 else term(a, n)
+        for i, a in enumerate(node.args)
+    ]
+    x = _Shape(node.args[0].shape) if node.args else None
+    return apply_op(node.data, args, node.params, x, n)
+
+
+def tape_tree(tape: Tape, out: Any, symbols: dict[int, Symbol]) -> Node:
+    """The expression tree that ``tape`` computes for ``out``; leaves are named by ``symbols``.
+
+    One loop over the entries, each node built from its inputs' nodes. Shape ops that
+    leave the shape unchanged stand for their input.
     """
-    terms: dict[int, Term] = {node: (n.symbol(sym), ATOM) for node, sym in symbols.items()}
+    shapes = {node: shape_of(value) for node, _, value in tape.leaves}
+    nodes = {node: Node("sym", s, shape=shapes.get(node, ())) for node, s in symbols.items()}
     for rule, node, vals, inputs, params, ans in tape.entries:
-        args = [const_term(v, n) for v in vals]
+        args = [node_of(v) for v in vals]
         for pos, inode in inputs:
-            args[pos] = terms[inode]
-        if rule.name in _SAME_SHAPE and inputs and shape_of(ans) == shape_of(vals[0]):
-            terms[node] = args[0]
+            args[pos] = nodes.get(inode, args[pos])
+        if rule.name in LAYOUT_OPS and inputs and shape_of(ans) == args[0].shape:
+            nodes[node] = args[0]
         else:
-            terms[node] = apply_op(rule.name, args, params, vals[0] if vals else None, n)
+            nodes[node] = simplify(Node("op", rule.name, tuple(args), params, shape_of(ans)))
     out_node = tape.node_of(out)
-    return terms[out_node][0] if out_node is not None else const_term(out, n)[0]
+    return nodes[out_node] if out_node is not None else node_of(out)
+
+
+def print_tape(tape: Tape, out: Any, symbols: dict[int, Symbol], n: Notation) -> str:
+    """The expression that ``tape`` computes for ``out``; leaves are named by ``symbols``."""
+    return term(tape_tree(tape, out, symbols), n)[0]
 
 
 class Formula:
@@ -206,8 +291,11 @@ class Formula:
     def __init__(self, tape: Tape, out: Any, symbols: dict[int, Symbol]) -> None:
         self.tape, self.out, self.symbols = tape, out, symbols
 
-    def text(self, notation: Notation = TEXT) -> str:
-        return print_tape(self.tape, self.out, self.symbols, notation)
+    def text(self, notation: Notation = TEXT, *, layout: bool = True) -> str:
+        """The formula in ``notation``; without ``layout`` read element by element
+        (reshape and broadcast_to print as their input)."""
+        tree = tape_tree(self.tape, self.out, self.symbols)
+        return term(tree if layout else elementwise_view(tree), notation)[0]
 
     def __str__(self) -> str:
         return self.text()
@@ -222,7 +310,23 @@ def record_formula(
     passes the value as a constant. Returns a :class:`Formula`.
     """
     with Tape() as tape:
-        args = [v if sym is None else Var(v) for sym, v in operands]
+        args = [v if s is None else Var(v) for s, v in operands]
         out = fn(*args, **params)
-    symbols = {a._node: sym for a, (sym, _) in zip(args, operands, strict=True) if sym is not None}
+    symbols = {a._node: s for a, (s, _) in zip(args, operands, strict=True) if s is not None}
+    return Formula(tape, out, symbols)
+
+
+def record_symbolic(
+    fn: Callable[..., Any], operands: Sequence[tuple[Symbol | None, Any]], **params: Any
+) -> Formula:
+    """:func:`record_formula` with the named inputs' values as :class:`Sym` arrays, so that
+    what ``fn`` computes from primal values (masks, shifts) prints as an expression too:
+    ``mask(primal_of(x) > 0, ans)`` prints ``[x > 0]``, not the sample's 0s and 1s."""
+    with Tape() as tape:
+        args = [
+            v if s is None else tape._new_var(sym(v, Node("sym", s, shape=np.shape(v))))
+            for s, v in operands
+        ]
+        out = fn(*args, **params)
+    symbols = {a._node: s for a, (s, _) in zip(args, operands, strict=True) if s is not None}
     return Formula(tape, out, symbols)

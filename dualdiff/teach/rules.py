@@ -2,13 +2,16 @@
 
 Nothing here is a second table of derivatives: each formula is the registry's
 own rule, run once on named stand-ins at the op's catalog example and
-printed (:mod:`dualdiff.teach.expr`). Piecewise rules (relu, maximum, clip)
-show the piece selected at that example point.
+printed (:mod:`dualdiff.teach.expr`). The stand-ins' values are symbolic
+(:mod:`dualdiff.teach.symbolic`), so what a rule computes from primal values
+prints as an expression: relu's mask as ``[x > 0]`` (an Iverson bracket), a
+max's tie split as ``[x > y] + 0.5 · [x = y]``.
 """
 
 from __future__ import annotations
 
 import inspect
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +20,7 @@ import numpy as np
 from ..core import REGISTRY, Rule
 from ..reverse import Tape, Var, ones_like
 from .catalog import example_for
-from .expr import Notation, record_formula
+from .expr import Notation, record_symbolic
 
 __all__ = ["OpRules", "describe", "describe_all"]
 
@@ -63,24 +66,38 @@ def _recorded_entry(name: str) -> tuple[Rule, tuple[Any, ...], dict[str, Any], A
     raise LookupError(f"the catalog example of {name!r} does not call it")
 
 
-def _scalar(x: Any) -> Any:
-    return float(np.asarray(x).flat[0]) if np.ndim(x) else x
+def _special_points(vals: tuple[Any, ...]) -> tuple[np.ndarray, ...]:
+    """One array per input holding a sample point, zeros and ties: every combination of
+    (sample, 0) over the inputs, then all inputs equal (False and True for a condition).
+
+    A rule may take a shortcut where no value is special (no zero, no tie); on these
+    arrays it takes its general path, whose formula holds at every point.
+    """
+    firsts = [np.asarray(v).flat[0] for v in vals]
+    options = [(f, np.zeros((), np.asarray(f).dtype)[()]) for f in firsts]
+    rows = [*itertools.product(*options), tuple(firsts[0] for _ in firsts)]
+    columns = zip(*rows, strict=True)
+    return tuple(
+        np.array(c, dtype=np.asarray(f).dtype) for c, f in zip(columns, firsts, strict=True)
+    )
 
 
 def _partials(rule: Rule, vals: tuple[Any, ...], n: Notation) -> list[tuple[str, str]]:
-    """``∂/∂x = ...`` from the elementwise op's declared partials, at one scalar point."""
-    vals = tuple(_scalar(v) for v in vals)
-    ans = rule.primal(*vals)
+    """``∂/∂x = ...`` from the elementwise op's declared partials."""
+    points = _special_points(vals)
+    with np.errstate(all="ignore"):
+        ans = rule.primal(*points)
     names = _arg_names(rule, len(vals))
     operands = [(("name", "ans"), ans)] + [
-        (("name", nm), v) for nm, v in zip(names, vals, strict=True)
+        (("name", nm), v) for nm, v in zip(names, points, strict=True)
     ]
     out = []
     for nm, d in zip(names, rule.derivs or (), strict=True):
         if d is None:
             text = "not differentiated"
         elif callable(d):
-            text = record_formula(d, operands).text(n)
+            with np.errstate(all="ignore"):
+                text = record_symbolic(d, operands).text(n)
         else:
             text = str(d)
         out.append((f"∂/∂{nm}", text))
@@ -95,7 +112,8 @@ def _rules(
     traced: set[int],
     n: Notation,
 ) -> list[tuple[str, str]]:
-    """The JVP and VJP rule of each traced input, recorded at the example's shapes."""
+    """The JVP and VJP rule of each traced input, recorded at the example's shapes; for a
+    reduction also its gradient ``∂/∂x`` (of the sum of its outputs: the VJP at g = 1)."""
     names = _arg_names(rule, len(vals))
     operands = [(("name", "ans"), ans)] + [
         (("name", nm) if i in traced else None, v)
@@ -109,11 +127,15 @@ def _rules(
     g = [(("name", "g"), ones_like(ans))]
     for i in sorted(traced):
         jvp, vjp = rule.jvp[i], rule.vjp[i]
+        if rule.kind == "reduction" and vjp is not None:  # the gradient of sum(out): g = 1
+            one = [(None, ones_like(ans))]
+            grad = record_symbolic(vjp, one + operands, **params)
+            out.append((f"∂/∂{names[i]}", grad.text(n, layout=False)))
         if rule.joint_jvp is None:
             t = [(("name", "t"), ones_like(vals[i]))]
-            jtext = "none" if jvp is None else record_formula(jvp, t + operands, **params).text(n)
+            jtext = "none" if jvp is None else record_symbolic(jvp, t + operands, **params).text(n)
             out.append((f"jvp[{names[i]}]", jtext))
-        vtext = "none" if vjp is None else record_formula(vjp, g + operands, **params).text(n)
+        vtext = "none" if vjp is None else record_symbolic(vjp, g + operands, **params).text(n)
         out.append((f"vjp[{names[i]}]", vtext))
     return out
 
@@ -137,7 +159,7 @@ def _joint(
             ts[i] = t
         return rule.joint_jvp(ts, *xs[len(order) :], **params)  # type: ignore[misc]
 
-    return record_formula(jvp, seeds + operands).text(n)
+    return record_symbolic(jvp, seeds + operands).text(n)
 
 
 def describe(name: str, notation: Notation | None = None) -> OpRules:

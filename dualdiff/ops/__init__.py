@@ -10,9 +10,13 @@ listed in ``MODULES``.
 from importlib.util import find_spec
 from types import ModuleType
 
-from . import elementwise, linalg, reductions, shape
+from . import diagonals, elementwise, joining, linalg, ranges, rearranging, reductions, shape
+from .diagonals import *  # noqa: F403
 from .elementwise import *  # noqa: F403
+from .joining import *  # noqa: F403
 from .linalg import *  # noqa: F403
+from .ranges import *  # noqa: F403
+from .rearranging import *  # noqa: F403
 from .reductions import *  # noqa: F403
 from .shape import *  # noqa: F403
 from .shape import getitem as getitem
@@ -20,6 +24,7 @@ from .shape import scatter_add as scatter_add
 from .shape import sum_to_shape as sum_to_shape
 
 MODULES: tuple[ModuleType, ...] = (elementwise, reductions, shape, linalg)
+MODULES += (joining, rearranging, diagonals, ranges)
 
 if find_spec("scipy") is not None:  # SciPy's groups come with the optional `scipy` extra
     from . import special

@@ -8,12 +8,13 @@ leaves in front.
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
 
 from .._util import ndim_of, primal_of, shape_of
-from ..core import PerInput, defop
+from ..core import REGISTRY, PerInput, Tracer, bind, defop
 
 
 def _nb(t: Any, x: Any) -> int:
@@ -92,31 +93,117 @@ def transpose(x: Any, axes: Any = None) -> Any:
     nd = ndim_of(x)
     if axes is None:
         axes = tuple(range(nd))[::-1]
-    given = tuple(int(a) for a in axes)
+    given = tuple(_as_int(a, "transpose") for a in axes)
     if not all(-nd <= a < nd for a in given) or sorted(a % nd for a in given) != list(range(nd)):
         raise ValueError(
             f"transpose: axes {given} are not a permutation of the axes of an array of shape "
             f"{shape_of(x)}; give each axis from {-nd} to {nd - 1} exactly once"
         )
-    return _transpose(x, axes=tuple(a % nd for a in given))
+    perm = tuple(a % nd for a in given)
+    return x if perm == tuple(range(nd)) else _transpose(x, axes=perm)
 
 
-def moveaxis(x: Any, source: int, destination: int) -> Any:
-    """``np.moveaxis`` for one axis, as a transpose."""
+def _as_int(axis: Any, what: str) -> int:
+    """An axis as a Python int (NumPy's integer types too); a float or a list is refused."""
+    try:
+        return operator.index(axis)
+    except TypeError:
+        raise TypeError(f"{what}: an axis must be an int, got {axis!r}") from None
+
+
+def _axis_index(axis: Any, ndim: int, what: str) -> int:
+    """One axis as a non-negative int, checked against ``ndim``."""
+    return _negative_axis(_as_int(axis, what), ndim, what) + ndim
+
+
+def _axis_tuple(axes: Any, ndim: int, what: str) -> tuple[int, ...]:
+    """An int or a sequence of distinct axes as non-negative ints."""
+    seq = (axes,) if isinstance(axes, (int, np.integer)) else tuple(axes)
+    out = tuple(_axis_index(a, ndim, what) for a in seq)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{what}: repeated axis in {axes!r}")
+    return out
+
+
+def moveaxis(x: Any, source: Any, destination: Any) -> Any:
+    """``np.moveaxis``: move the axes ``source`` (an int or a sequence) to ``destination``."""
     nd = ndim_of(x)
-    source = _negative_axis(int(source), nd, "moveaxis") % nd
-    order = [i for i in range(nd) if i != source]
-    order.insert(_negative_axis(int(destination), nd, "moveaxis") % nd, source)
+    src = _axis_tuple(source, nd, "moveaxis")
+    dst = _axis_tuple(destination, nd, "moveaxis")
+    if len(src) != len(dst):
+        raise ValueError(
+            f"moveaxis: source {source!r} and destination {destination!r} must name as many "
+            "axes each"
+        )
+    order = [i for i in range(nd) if i not in src]
+    for d, s in sorted(zip(dst, src, strict=True)):
+        order.insert(d, s)
     return transpose(x, order)
 
 
-def swapaxes(x: Any, axis1: int, axis2: int) -> Any:
-    """``np.swapaxes``, as a transpose."""
+def swapaxes(x: Any, axis1: Any, axis2: Any) -> Any:
+    """``np.swapaxes``: exchange two axes (ints), as a transpose."""
     nd = ndim_of(x)
-    i, j = (_negative_axis(int(a), nd, "swapaxes") % nd for a in (axis1, axis2))
+    i, j = (_axis_index(a, nd, "swapaxes") for a in (axis1, axis2))
     order = list(range(nd))
     order[i], order[j] = order[j], order[i]
     return transpose(x, order)
+
+
+def rollaxis(a: Any, axis: Any, start: Any = 0) -> Any:
+    """``np.rollaxis``: move ``axis`` to sit before position ``start``, as a transpose."""
+    nd = ndim_of(a)
+    axis = _axis_index(axis, nd, "rollaxis")
+    start = operator.index(start)
+    start = start + nd if start < 0 else start
+    if not 0 <= start <= nd:
+        raise ValueError(f"rollaxis: start must be in [{-nd}, {nd}] for {nd} dimension(s)")
+    order = [i for i in range(nd) if i != axis]
+    order.insert(start - 1 if axis < start else start, axis)
+    return transpose(a, order)
+
+
+def ravel(a: Any, order: str = "C") -> Any:
+    """``np.ravel``: the elements as a 1-D array, in C (row-major) or F (column-major) order."""
+    if order not in ("C", "F"):
+        raise ValueError(
+            f"ravel: order {order!r} is not supported; use 'C' (row-major) or 'F' (column-major)"
+        )
+    a = _as_array(a)
+    return reshape(transpose(a) if order == "F" else a, (-1,))
+
+
+def _as_array(x: Any) -> Any:
+    """A tracer or an array as it is; other values (lists, Python numbers) as arrays."""
+    return x if isinstance(x, Tracer) or hasattr(x, "shape") else np.asarray(x)
+
+
+def _at_least(arys: tuple[Any, ...], grow: Any) -> Any:
+    """``grow`` applied to each array: one result for one input, else a tuple (NumPy 2)."""
+    out = tuple(grow(_as_array(a)) for a in arys)
+    return out[0] if len(out) == 1 else out
+
+
+def atleast_1d(*arys: Any) -> Any:
+    """``np.atleast_1d``: 0-d inputs become shape (1,)."""
+    return _at_least(arys, lambda a: reshape(a, (1,)) if ndim_of(a) == 0 else a)
+
+
+def atleast_2d(*arys: Any) -> Any:
+    """``np.atleast_2d``: shape () -> (1, 1), (N,) -> (1, N)."""
+    return _at_least(arys, lambda a: reshape(a, (1,) * (2 - ndim_of(a)) + shape_of(a)))
+
+
+def _to_3d(a: Any) -> Any:
+    shape = shape_of(a)
+    if len(shape) >= 3:
+        return a
+    return reshape(a, {0: (1, 1, 1), 1: (1, *shape, 1), 2: (*shape, 1)}[len(shape)])
+
+
+def atleast_3d(*arys: Any) -> Any:
+    """``np.atleast_3d``: shape () -> (1, 1, 1), (N,) -> (1, N, 1), (M, N) -> (M, N, 1)."""
+    return _at_least(arys, _to_3d)
 
 
 # --- broadcasting ---------------------------------------------------------------
@@ -150,8 +237,6 @@ def sum_to_shape(g: Any, shape: tuple[int, ...]) -> Any:
 
     This undoes broadcasting in reverse mode, once, in the engine.
     """
-    from .reductions import sum as _sum
-
     gshape = shape_of(g)
     if gshape == shape:
         return g
@@ -159,7 +244,14 @@ def sum_to_shape(g: Any, shape: tuple[int, ...]) -> Any:
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1
     )
-    return reshape(_sum(g, axis=axes, keepdims=True), shape)
+    return reshape(_sum_kept(g, tuple(a - len(gshape) for a in axes)), shape)
+
+
+def _sum_kept(g: Any, axes: tuple[int, ...]) -> Any:
+    """``sum(g, axis=axes, keepdims=True)`` for sorted negative ``axes``, by its registry
+    record: the reduction lives a floor above (``reductions.py``, whose rules use this
+    module's ops), so it is looked up rather than imported."""
+    return bind(REGISTRY["sum"], (g,), {"axis": axes, "keepdims": True})
 
 
 # --- joining --------------------------------------------------------------------
@@ -368,10 +460,14 @@ NUMPY: dict[Any, Any] = {
     np.stack: stack,
     np.moveaxis: moveaxis,
     np.swapaxes: swapaxes,
-    np.ravel: lambda a: reshape(a, (-1,)),
+    np.rollaxis: rollaxis,
+    np.ravel: ravel,
+    np.atleast_1d: atleast_1d,
+    np.atleast_2d: atleast_2d,
+    np.atleast_3d: atleast_3d,
 }
 
 __all__ = [
-    "broadcast_to", "concatenate", "expand_dims", "moveaxis", "reshape", "squeeze", "stack",
-    "swapaxes", "transpose",
+    "atleast_1d", "atleast_2d", "atleast_3d", "broadcast_to", "concatenate", "expand_dims",
+    "moveaxis", "ravel", "reshape", "rollaxis", "squeeze", "stack", "swapaxes", "transpose",
 ]  # fmt: skip

@@ -15,7 +15,8 @@ import numpy as np
 
 from . import ops
 from ._util import compare, primal_of, shape_of
-from .core import REGISTRY, make_op
+from .core import REGISTRY, Tracer, make_op
+from .pytree import tree_flatten, tree_unflatten
 
 # NumPy callables (ufuncs and functions) with a derivative rule, as each group of ops
 # declares them next to its rules
@@ -27,16 +28,63 @@ _HANDLERS: dict[Any, Callable[..., Any]] = {
 _ON_PRIMALS = {
     np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
     np.isfinite, np.isnan, np.isinf, np.signbit, np.logical_and, np.logical_or,
-    np.logical_not, np.floor, np.ceil, np.round, np.rint, np.trunc,
+    np.logical_not, np.logical_xor, np.floor, np.ceil, np.round, np.rint, np.trunc,
 }  # fmt: skip
 
 
-# functions with structural results, answered from the primals
+def _on_primals(func: Callable[..., Any], *, guard: bool) -> Callable[..., Any]:
+    """``func`` run on the primals of its arguments (at any depth of lists, tuples, dicts),
+    giving a plain value. With ``guard`` the outcome is reported like a comparison, so
+    ``dd.compile`` checks it on replay: an index or a test steers what follows. Results
+    read from shapes and dtypes alone need no guard (``dd.compile`` keys on those)."""
+
+    def on_primals(*args: Any, **kwargs: Any) -> Any:
+        leaves, tree = tree_flatten((args, kwargs))
+
+        def call(*values: Any) -> Any:
+            a, k = tree_unflatten(tree, values)
+            return func(*a, **k)
+
+        call.__name__ = getattr(func, "__name__", "call")
+        if guard:
+            return compare(call, *leaves)
+        return call(*(primal_of(v) for v in leaves))
+
+    return on_primals
+
+
+def _nonzero(a: Any) -> tuple[np.ndarray, ...]:
+    """``np.nonzero`` as the rows of ``np.argwhere``'s transpose: one array, one guard."""
+    return tuple(_on_primals(np.argwhere, guard=True)(a).T)
+
+
+def _full_like(a: Any, fill_value: Any, dtype: Any = None, *args: Any, **kwargs: Any) -> Any:
+    """``np.full_like``; a traced fill value is broadcast (and keeps its derivative)."""
+    if not isinstance(fill_value, Tracer):
+        return _on_primals(np.full_like, guard=False)(a, fill_value, dtype, *args, **kwargs)
+    shape = kwargs.get("shape") or shape_of(a)
+    out = ops.broadcast_to(fill_value, shape)
+    wanted = np.dtype(dtype) if dtype is not None else np.result_type(primal_of(a))
+    return out if np.result_type(primal_of(out)) == wanted else ops.astype(out, wanted)
+
+
+# NumPy functions with integer, boolean or structural results: they run on the primals
+# and return plain values. Those that read the values are guards under dd.compile.
+_GUARDED = (
+    np.argmax, np.argmin, np.argsort, np.argpartition, np.argwhere, np.flatnonzero,
+    np.searchsorted, np.count_nonzero, np.digitize, np.isclose, np.allclose, np.array_equal,
+    np.array_equiv, np.any, np.all, np.iscomplex, np.isreal, np.isposinf, np.isneginf,
+    np.isin, np.lexsort,
+)  # fmt: skip
+_SHAPED = (
+    np.shape, np.ndim, np.size, np.result_type, np.iscomplexobj, np.isrealobj, np.zeros_like,
+    np.ones_like, np.empty_like,
+)  # fmt: skip
 _FUNCTIONS: dict[Any, Callable[..., Any]] = {
-    np.shape: shape_of,
-    np.ndim: lambda a: len(shape_of(a)),
-    np.size: lambda a: int(np.prod(shape_of(a))),
-    np.result_type: lambda *a: np.result_type(*(primal_of(x) for x in a)),
+    **{fn: _on_primals(fn, guard=True) for fn in _GUARDED},
+    **{fn: _on_primals(fn, guard=False) for fn in _SHAPED},
+    np.nonzero: _nonzero,
+    np.full_like: _full_like,
 }
 
 

@@ -7,20 +7,47 @@ works on traced values.
 
 from __future__ import annotations
 
+import linecache
 import operator
+import os
+import sys
 from typing import Any
 
 import numpy as np
 
 from . import ops
 from ._util import compare, primal_of, shape_of
-from .core import REGISTRY, Tracer, bind
+from .core import REGISTRY, Tracer, bind, current_level
 from .numpy_api import apply_function, apply_ufunc
 
 _ADD, _SUB, _MUL = REGISTRY["add"], REGISTRY["subtract"], REGISTRY["multiply"]
 _DIV, _POW, _NEG = REGISTRY["divide"], REGISTRY["power"], REGISTRY["negative"]
 _MATMUL = REGISTRY["matmul"]
 _EMPTY: dict[str, Any] = {}
+
+
+def _op(name: str) -> Any:
+    """The op ``dd.NAME`` for the method of that name, looked up when the method is called."""
+    op = getattr(ops, name, None)
+    if op is None:
+        raise TypeError(f"x.{name}(): this dualdiff has no op dd.{name} to differentiate it")
+    return op
+
+
+# frames inside these folders are the libraries' own, not the call the user wrote
+_LIBRARIES = tuple(os.path.dirname(f) + os.sep for f in (np.__file__, __file__) if f)
+
+
+def _call_site() -> str:
+    """The user's line that made the failing call (``file:line in fn: `source```): the
+    innermost frame outside dualdiff and NumPy."""
+    frame = sys._getframe(1)
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_LIBRARIES):
+        frame = frame.f_back
+    code = frame.f_code
+    line = linecache.getline(code.co_filename, frame.f_lineno).strip()
+    where = f"{code.co_filename}:{frame.f_lineno} in {code.co_name}"
+    return f"{where}: `{line}`" if line else where
 
 
 class ArrayOps(Tracer):
@@ -115,7 +142,11 @@ class ArrayOps(Tracer):
         )
 
     def __float__(self) -> float:
-        raise self._dropped("float() (or a math-module function)")
+        # NumPy calls float() for ``out[i] = x``: name that case and its fix too
+        raise self._dropped(
+            f"float() (or a math-module function, or out[i] = x into a NumPy array: build "
+            f"arrays of traced values with dd.array([...]) or dd.stack) at {_call_site()}"
+        )
 
     def __int__(self) -> int:
         raise self._dropped("int()")
@@ -127,7 +158,16 @@ class ArrayOps(Tracer):
         raise self._dropped("complex()")
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        raise self._dropped("conversion to a NumPy array (np.asarray, np.array, assignment)")
+        # NumPy raises this TypeError as it is, from np.array([x, 2 * x]), np.asarray(x)
+        # and out[1:] = x: the first thing the user reads says what to call instead
+        kind = type(self).__name__
+        raise TypeError(
+            f"conversion to a NumPy array (np.array, np.asarray, assignment into an ndarray) "
+            f"of a {kind} would drop its derivative, at {_call_site()}. Build arrays of "
+            "traced values with dd.array([...]) or dd.stack([...]), and new values with "
+            "dd.where or dd.concatenate instead of assigning into a buffer; x.primal is the "
+            "value without its derivative"
+        )
 
     def __setitem__(self, index: Any, value: Any) -> None:
         raise TypeError(
@@ -202,6 +242,88 @@ class ArrayOps(Tracer):
 
     def clip(self, a_min: Any = None, a_max: Any = None) -> Any:
         return ops.clip(self, a_min, a_max)
+
+    def std(self, axis: Any = None, *, ddof: int = 0, keepdims: bool = False) -> Any:
+        return _op("std")(self, axis=axis, ddof=ddof, keepdims=keepdims)
+
+    def var(self, axis: Any = None, *, ddof: int = 0, keepdims: bool = False) -> Any:
+        return _op("var")(self, axis=axis, ddof=ddof, keepdims=keepdims)
+
+    def cumsum(self, axis: Any = None) -> Any:
+        return _op("cumsum")(self, axis=axis)
+
+    def cumprod(self, axis: Any = None) -> Any:
+        return _op("cumprod")(self, axis=axis)
+
+    def round(self, decimals: int = 0) -> Any:
+        return _op("round")(self, decimals=decimals)
+
+    def trace(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+        return _op("trace")(self, offset=offset, axis1=axis1, axis2=axis2)
+
+    def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+        return _op("diagonal")(self, offset=offset, axis1=axis1, axis2=axis2)
+
+    def swapaxes(self, axis1: int, axis2: int) -> Any:
+        return ops.swapaxes(self, axis1, axis2)
+
+    def repeat(self, repeats: Any, axis: Any = None) -> Any:
+        return _op("repeat")(self, repeats, axis=axis)
+
+    def take(self, indices: Any, axis: Any = None) -> Any:
+        """``np.take``: entries at ``indices`` along ``axis`` (of the flattened value if None)."""
+        if axis is None:
+            return ops.reshape(self, (-1,))[indices]
+        axis = int(axis) % max(self.ndim, 1)
+        return self[(slice(None),) * axis + (primal_of(indices),)]
+
+    def sort(self, axis: Any = -1) -> None:
+        raise TypeError(
+            f"x.sort() sorts in place, and a {type(self).__name__} is immutable: "
+            "write x = np.sort(x) (or dd.sort(x)), which differentiates"
+        )
+
+    def astype(self, dtype: Any, copy: bool = True) -> Any:
+        return ops.astype(self, dtype)
+
+    def copy(self) -> Any:
+        return self  # immutable: a traced value is its own copy
+
+    # integer, boolean and structural results: on the primals (see dualdiff.numpy_api)
+    def argmax(self, axis: Any = None, keepdims: bool = False) -> Any:
+        return np.argmax(self, axis=axis, keepdims=keepdims)
+
+    def argmin(self, axis: Any = None, keepdims: bool = False) -> Any:
+        return np.argmin(self, axis=axis, keepdims=keepdims)
+
+    def argsort(self, axis: Any = -1, kind: Any = None) -> Any:
+        return np.argsort(self, axis=axis, kind=kind)
+
+    def nonzero(self) -> tuple[np.ndarray, ...]:
+        return np.nonzero(self)
+
+    def any(self, axis: Any = None, keepdims: bool = False) -> Any:
+        return np.any(self, axis=axis, keepdims=keepdims)
+
+    def all(self, axis: Any = None, keepdims: bool = False) -> Any:
+        return np.all(self, axis=axis, keepdims=keepdims)
+
+    # the value itself: plain outside every transform and tape, an error inside one
+    def item(self, *index: Any) -> Any:
+        return self._concrete("x.item()").item(*index)
+
+    def tolist(self) -> Any:
+        return self._concrete("x.tolist()").tolist()
+
+    def _concrete(self, what: str) -> np.ndarray:
+        if current_level() > 0:
+            raise TypeError(
+                f"{what} of a {type(self).__name__} inside a transform or tape would drop its "
+                "derivative: keep computing with it (dd ops, NumPy functions), or take "
+                f"x.primal for the value without its derivative. Outside every transform and "
+                f"tape, {what} returns the value"
+            )
+        return np.asarray(primal_of(self))
 
     # NumPy's protocols: np.sin(x), np.dot(a, x), ndarray * x ... reach the registry
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:

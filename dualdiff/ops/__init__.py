@@ -10,7 +10,18 @@ listed in ``MODULES``.
 from importlib.util import find_spec
 from types import ModuleType
 
-from . import diagonals, elementwise, joining, linalg, ranges, rearranging, reductions, shape
+from . import (
+    creation,
+    diagonals,
+    elementwise,
+    joining,
+    linalg,
+    ranges,
+    rearranging,
+    reductions,
+    shape,
+)
+from .creation import *  # noqa: F403
 from .diagonals import *  # noqa: F403
 from .elementwise import *  # noqa: F403
 from .joining import *  # noqa: F403
@@ -25,6 +36,7 @@ from .shape import sum_to_shape as sum_to_shape
 
 MODULES: tuple[ModuleType, ...] = (elementwise, reductions, shape, linalg)
 MODULES += (joining, rearranging, diagonals, ranges)
+MODULES += (creation,)
 
 if find_spec("scipy") is not None:  # SciPy's groups come with the optional `scipy` extra
     from . import special

@@ -225,18 +225,25 @@ def _pad_jvp(t: Any, ans: Any, x: Any, *, widths: Pairs, mode: str, fill: Any) -
     return _pad(t, widths=((0, 0),) * nb + widths, mode=mode, fill=zero)
 
 
-def _source_index(n: int, before: int, after: int, mode: str) -> np.ndarray:
-    """For each element along one padded axis, the index of the input element it copies."""
-    return np.pad(np.arange(n), (before, after), mode=mode)  # type: ignore[call-overload,no-any-return]
-
-
 def _pad_vjp(g: Any, ans: Any, x: Any, *, widths: Pairs, mode: str, fill: Any) -> Any:
     shape = shape_of(x)
     if mode == "constant":  # crop
         return getitem(g, tuple(slice(b, b + n) for (b, _), n in zip(widths, shape, strict=True)))
-    # fold: each output element's cotangent goes back to the element it copied
-    index = np.ix_(*(_source_index(n, b, a, mode) for (b, a), n in zip(widths, shape, strict=True)))
-    return scatter_add(g, index, shape)
+    for axis, ((before, after), n) in enumerate(zip(widths, shape, strict=True)):
+        if before or after:
+            g = _fold(g, axis, n, before, after, mode)
+    return g
+
+
+def _fold(g: Any, axis: int, n: int, before: int, after: int, mode: str) -> Any:
+    """The VJP of padding one axis: the middle of ``g``, plus each padded element's cotangent
+    added onto the input element it copies (work in proportion to the padding)."""
+    source = np.pad(np.arange(n), (before, after), mode=mode)  # type: ignore[call-overload]
+    border = np.r_[0:before, before + n : before + n + after]
+    lead = (slice(None),) * axis
+    middle = getitem(g, (*lead, slice(before, before + n)))
+    copies = getitem(g, (*lead, border))
+    return middle + scatter_add(copies, (*lead, source[border]), shape_of(middle))
 
 
 _pad = defop(

@@ -128,6 +128,10 @@ def test_gradient_of_trace_is_the_offset_identity(shape: tuple[int, int], offset
     np.testing.assert_array_equal(dd.jacfwd(lambda a: dd.ops.trace(a, offset))(x), expected)
 
 
+def test_numpys_trace_is_dd_trace() -> None:
+    assert dd.trace is dd.ops.trace and "trace" in dd.__all__
+
+
 def test_trace_over_other_axes_is_a_stack_of_identities() -> None:
     x = RNG.normal(size=(3, 2, 3))
     w = np.array([2.0, -1.0])

@@ -16,16 +16,19 @@ from . import (
     elementwise,
     joining,
     linalg,
+    products,
     ranges,
     rearranging,
     reductions,
     shape,
+    signal,
 )
 from .creation import *  # noqa: F403
 from .diagonals import *  # noqa: F403
 from .elementwise import *  # noqa: F403
 from .joining import *  # noqa: F403
 from .linalg import *  # noqa: F403
+from .products import *  # noqa: F403
 from .ranges import *  # noqa: F403
 from .rearranging import *  # noqa: F403
 from .reductions import *  # noqa: F403
@@ -33,10 +36,12 @@ from .shape import *  # noqa: F403
 from .shape import getitem as getitem
 from .shape import scatter_add as scatter_add
 from .shape import sum_to_shape as sum_to_shape
+from .signal import *  # noqa: F403
 
 MODULES: tuple[ModuleType, ...] = (elementwise, reductions, shape, linalg)
 MODULES += (joining, rearranging, diagonals, ranges)
 MODULES += (creation,)
+MODULES += (products, signal)
 
 if find_spec("scipy") is not None:  # SciPy's groups come with the optional `scipy` extra
     from . import special

@@ -1,6 +1,6 @@
 """Products: ``einsum`` (a registry op), and tensordot, outer, inner, vdot, kron, cross,
-matrix_power and linalg.multi_dot, composites of einsum, matmul, multiply and reshapes
-whose rules give their derivatives.
+matrix_power and linalg.multi_dot, composites of matmul, multiply and reshapes whose
+rules give their derivatives.
 
 einsum is linear in each operand. The JVP of operand k is the same einsum with operand
 k replaced by its tangent (the tangent's batch axes ride on fresh index letters). The
@@ -179,32 +179,42 @@ def _constant_dtype(g: Any) -> Any:
     return dtype if dtype is not None and dtype.kind in "fc" else np.float64
 
 
-def _einsum_vjp(k: int, g: Any, ans: Any, *operands: Any, subscripts: str, optimize: Any) -> Any:
-    """The cotangent of operand k: an einsum of g with the other operands, with identity
-    matrices for k's repeated indices and ones for indices only k has."""
-    inputs, out = _terms(subscripts)
-    term, shape = inputs[k], shape_of(operands[k])
-    others = [j for j in range(len(inputs)) if j != k]
-    fresh = iter(_fresh(subscripts, len(term) - len(set(term))))
-    elsewhere = set(out).union(*(inputs[j] for j in others))
-    dtype = _constant_dtype(g)
-    target, terms, args = (
-        [],
-        [out, *(inputs[j] for j in others)],
-        [g, *(operands[j] for j in others)],
-    )
+def _embedding(
+    term: str, shape: tuple[int, ...], elsewhere: set[str], fresh: str, dtype: Any
+) -> tuple[str, list[str], list[Any]]:
+    """How an einsum that yields ``term``'s axes gets them: the output letters (a fresh
+    one for each repeat of an index), and constant operands with their subscripts, an
+    identity matrix per repeat (the diagonal) and ones per index only this operand has."""
+    letters, terms, args = iter(fresh), [], []
+    target = ""
     for i, (c, n) in enumerate(zip(term, shape, strict=True)):
         if c in term[:i]:  # a repeated index: this axis is the diagonal of the first one
-            target.append(next(fresh))
+            target += next(letters)
             terms.append(c + target[-1])
             args.append(np.eye(n, dtype=dtype))
             continue
-        target.append(c)
+        target += c
         if c not in elsewhere and term.count(c) == 1:  # summed away, operand k's alone
             terms.append(c)
             args.append(np.ones(n, dtype=dtype))
+    return target, terms, args
+
+
+def _einsum_vjp(k: int, g: Any, ans: Any, *operands: Any, subscripts: str, optimize: Any) -> Any:
+    """The cotangent of operand k: an einsum of g with the other operands (and the
+    constants of :func:`_embedding`) that yields operand k's axes."""
+    inputs, out = _terms(subscripts)
+    term, shape = inputs[k], shape_of(operands[k])
+    others = [j for j in range(len(inputs)) if j != k]
+    elsewhere = set(out).union(*(inputs[j] for j in others))
+    fresh = _fresh(subscripts, len(term) - len(set(term)))
+    target, terms, args = _embedding(term, shape, elsewhere, fresh, _constant_dtype(g))
     grad = _einsum(
-        *args, subscripts=_join(terms, "".join(target)), optimize=_rule_optimize(optimize)
+        g,
+        *(operands[j] for j in others),
+        *args,
+        subscripts=_join([out, *(inputs[j] for j in others), *terms], target),
+        optimize=_rule_optimize(optimize),
     )
     return _fit(grad, shape)
 

@@ -177,6 +177,8 @@ def test_interp_edge_cases_follow_numpy() -> None:
     assert dd.grad(lambda x: dd.interp(x, xp, fp))(1.0) == 0.0
     with np.errstate(all="raise"):  # no 0/0 on the way
         dd.grad(lambda fp: dd.interp(1.0, xp, fp))(fp)
+    # lists and integers, as NumPy takes them
+    assert np.array_equal(dd.interp([0.1, 1], [0, 2], [2, 4]), np.interp([0.1, 1], [0, 2], [2, 4]))
 
 
 def test_interp_routing_dtypes_and_errors() -> None:

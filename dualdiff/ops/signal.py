@@ -298,6 +298,8 @@ def interp(
     increasing) at x, ``left``/``right`` outside (default fp[0]/fp[-1]), or ``period``
     for periodic xp. Differentiable in x, xp and fp; at a knot the derivative in x is
     the slope of the segment to its right (at the last knot, to its left)."""
+    if not isinstance(x, (Tracer, np.ndarray, float, int)):
+        x = np.asarray(x)
     xp, fp = _vector(xp, "interp", "xp"), _vector(fp, "interp", "fp")
     if shape_of(xp) != shape_of(fp):
         raise ValueError(f"interp: xp {shape_of(xp)} and fp {shape_of(fp)} must have one length")

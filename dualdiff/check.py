@@ -16,6 +16,7 @@ central differences.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,7 +25,9 @@ from typing import Any
 import numpy as np
 
 from . import numeric
-from .pytree import tree_flatten
+from ._util import primal_of
+from .pytree import _split, tree_flatten, tree_map, tree_unflatten
+from .reverse import Var
 from .transforms import jacfwd, jacrev
 
 __all__ = ["GradCheckReport", "GradientCheckError", "check_grad"]
@@ -127,16 +130,18 @@ class GradCheckReport:
 
 @dataclass
 class _Flat:
-    """f with all arguments packed into one flat vector and all outputs into another."""
+    """f as a function of the differentiated leaves (one positional argument each), all
+    packed into one flat vector, and its outputs packed into another."""
 
     f: Callable[..., Any]
     args: tuple[Any, ...]
+    names: list[str]
     x: np.ndarray
     in_shapes: list[tuple[int, ...]]
     out_shapes: list[tuple[int, ...]]
 
     def split(self, y: np.ndarray) -> list[Any]:
-        """The arguments for the flat vector ``y``, shaped (and typed) like the originals."""
+        """The leaves for the flat vector ``y``, shaped (and typed) like the originals."""
         out, start = [], 0
         for a, shape in zip(self.args, self.in_shapes, strict=True):
             size = int(np.prod(shape))
@@ -147,21 +152,124 @@ class _Flat:
 
     def __call__(self, y: np.ndarray) -> np.ndarray:
         leaves = tree_flatten(self.f(*self.split(y)))[0]
-        return np.concatenate([np.ravel(np.asarray(o)) for o in leaves])
+        return np.concatenate([np.ravel(np.asarray(primal_of(o))) for o in leaves])
 
 
-def _flat_problem(f: Callable[..., Any], args: tuple[Any, ...]) -> _Flat:
+def _is_module(a: Any) -> bool:
+    return callable(getattr(a, "named_parameters", None)) and hasattr(a, "with_parameters")
+
+
+def _differentiable(a: Any) -> bool:
+    """Whether argument ``a`` is differentiated by default: a module, or a pytree whose
+    leaves are all real or complex floating numbers, arrays or Vars."""
+    if _is_module(a):
+        return True
+    leaves = tree_flatten(a)[0]
+    return bool(leaves) and all(_inexact(x) for x in leaves)
+
+
+def _inexact(x: Any) -> bool:
+    if isinstance(x, Var):
+        return True
+    if isinstance(x, (bool, int, str, bytes)) or x is None:
+        return False
+    dtype = getattr(x, "dtype", None)
+    if dtype is None:
+        return isinstance(x, (float, complex))
+    return np.dtype(dtype).kind in "fc"
+
+
+def _argnums(args: tuple[Any, ...], argnums: int | Sequence[int] | None) -> tuple[int, ...]:
+    if argnums is None:
+        nums = tuple(i for i, a in enumerate(args) if _differentiable(a))
+        if not nums:
+            kinds = ", ".join(type(a).__name__ for a in args)
+            raise TypeError(
+                f"check_grad: no argument to differentiate among ({kinds}): give real numbers "
+                "or float arrays (np.asarray(x, dtype=float)), or name them with argnums="
+            )
+        return nums
+    nums = (argnums,) if not isinstance(argnums, (tuple, list)) else tuple(argnums)
+    for i in nums:
+        if isinstance(i, bool) or not isinstance(i, (int, np.integer)):
+            raise TypeError(f"check_grad: argnums must be ints, got {argnums!r}")
+        if not -len(args) <= i < len(args):
+            raise ValueError(
+                f"check_grad: argnums={argnums!r} but f gets {len(args)} positional argument(s)"
+            )
+    return tuple(sorted({int(i) % len(args) for i in nums}))
+
+
+def _arg_tree(a: Any) -> Any:
+    """An argument's differentiated pytree: a module's parameters by name, Vars as values."""
+    if _is_module(a):
+        return {name: p.value for name, p in a.named_parameters()}
+    return tree_map(lambda x: x.value if isinstance(x, Var) else x, a)
+
+
+def _leaf_paths(tree: Any, name: str) -> list[str]:
+    """A name per leaf of ``tree``, in flatten order: ``W``, ``params[1]``, ``p['w']``."""
+    paths, stack = [], [(tree, name)]
+    while stack:
+        x, path = stack.pop()
+        split = _split(x)
+        if split is None:
+            paths.append(path)
+            continue
+        kind, meta, kids = split
+        keys = meta if kind == "dict" else range(len(kids))
+        stack.extend(reversed([(k, f"{path}[{key!r}]") for k, key in zip(kids, keys, strict=True)]))
+    return paths
+
+
+def _leaf_function(
+    f: Callable[..., Any], args: tuple[Any, ...], nums: tuple[int, ...]
+) -> tuple[Callable[..., Any], list[Any], list[str]]:
+    """f as a function of the differentiated leaves only (one positional argument each),
+    the leaves at the point, and their names; other arguments are passed as given."""
+    names = _arg_names(f, len(args))
+    trees = {i: tree_flatten(_arg_tree(args[i])) for i in nums}
+    leaves = [x for i in nums for x in trees[i][0]]
+    labels = []
+    for i in nums:
+        module = _is_module(args[i])
+        for path in _leaf_paths(_arg_tree(args[i]), names[i]):
+            labels.append(f"{names[i]}.{path[len(names[i]) + 2 : -2]}" if module else path)
+
+    def g(*xs: Any) -> Any:
+        full, start, modules = list(args), 0, []
+        for i in nums:
+            leaves_i, td = trees[i]
+            part = tree_unflatten(td, xs[start : start + len(leaves_i)])
+            start += len(leaves_i)
+            if _is_module(args[i]):
+                modules.append(args[i].with_parameters(part))
+            else:
+                full[i] = part
+        with contextlib.ExitStack() as stack:
+            for m in modules:
+                stack.enter_context(m)
+            return f(*full)
+
+    return g, leaves, labels
+
+
+def _flat_problem(
+    f: Callable[..., Any], args: tuple[Any, ...], argnums: int | Sequence[int] | None
+) -> _Flat:
     if not args:
         raise TypeError("check_grad(f, *args): give the point to check at, e.g. check_grad(f, x)")
+    nums = _argnums(args, argnums)
+    g, leaves, labels = _leaf_function(f, args, nums)
     arrays = []
-    for i, a in enumerate(args):
-        arr = np.asarray(a) if not isinstance(a, (list, tuple, dict)) else None
+    for label, a in zip(labels, leaves, strict=True):
+        arr = np.asarray(a) if not isinstance(a, (str, bytes)) and a is not None else None
         if arr is None or arr.dtype.kind not in "biuf":
             what = type(a).__name__ if arr is None else f"an array of dtype {arr.dtype}"
             raise TypeError(
-                f"check_grad: argument {i} is {what}; check_grad differentiates with respect "
-                "to real numbers and arrays (convert lists with np.asarray, check pytree "
-                "leaves one at a time with a lambda)"
+                f"check_grad: {label} (argument {nums[0] if len(nums) == 1 else nums}) is "
+                f"{what}; check_grad differentiates with respect to real numbers and arrays "
+                "(convert with np.asarray(x, dtype=float), or leave it out of argnums)"
             )
         arrays.append(arr.astype(np.float64) if arr.dtype.kind != "f" else arr)
     dtype = np.result_type(*arrays)
@@ -169,17 +277,16 @@ def _flat_problem(f: Callable[..., Any], args: tuple[Any, ...]) -> _Flat:
     if x.size == 0:
         shapes = ", ".join(str(a.shape) for a in arrays)
         raise ValueError(f"check_grad: the arguments are empty (shapes {shapes}): nothing to check")
-    out_leaves = tree_flatten(f(*args))[0]
-    out_shapes = [np.shape(o) for o in out_leaves]
-    return _Flat(f, args, x, [a.shape for a in arrays], out_shapes)
+    out_leaves = tree_flatten(g(*leaves))[0]
+    out_shapes = [np.shape(primal_of(o)) for o in out_leaves]
+    return _Flat(g, tuple(leaves), labels, x, [a.shape for a in arrays], out_shapes)
 
 
-def _labels(f: Callable[..., Any], prob: _Flat, order: int) -> list[str]:
+def _labels(prob: _Flat, order: int) -> list[str]:
     """Entry names in flat order: output entry (if not a single scalar), then input entries."""
-    names = _arg_names(f, len(prob.args))
     inputs = [
         f"{n}{_index(s, k)}"
-        for n, s in zip(names, prob.in_shapes, strict=True)
+        for n, s in zip(prob.names, prob.in_shapes, strict=True)
         for k in range(int(np.prod(s)))
     ]
     outs = [
@@ -223,7 +330,7 @@ def _ad_entries(f: Callable[..., Any], prob: _Flat, mode: str, order: int) -> np
     else:
         outer, inner = _SECOND[mode]
         result = outer(inner(f, nums), nums)(*prob.args)
-    blocks = iter(np.asarray(b, dtype=float) for b in tree_flatten(result)[0])
+    blocks = iter(np.asarray(primal_of(b), dtype=float) for b in tree_flatten(result)[0])
     sizes = [int(np.prod(s)) for s in prob.in_shapes]
     rows = []
     for out_shape in prob.out_shapes:
@@ -296,6 +403,7 @@ def _tolerance(prob: _Flat, order: int, num: np.ndarray, err: np.ndarray) -> np.
 def check_grad(
     f: Callable[..., Any],
     *args: Any,
+    argnums: int | Sequence[int] | None = None,
     modes: Sequence[str] = ("fwd", "rev"),
     order: int = 1,
     method: str = "auto",
@@ -304,6 +412,13 @@ def check_grad(
 ) -> GradCheckReport:
     """Check f's derivatives at ``args`` by each AD mode against a numerical derivative.
 
+    ``argnums`` (an int or a tuple, as in ``dd.grad``) names the arguments to
+    differentiate; by default every argument that holds floating-point values. Other
+    arguments (integer labels, flags, strings, None) are passed to f as they are. An
+    argument may be a pytree (list, tuple, dict) of arrays, checked leaf by leaf, or a
+    ``dd.nn.Module``: then f is called with the module while its parameters take the
+    values being differentiated, e.g. ``check_grad(lambda m: loss(m(X), y), model)``.
+    ``Var`` leaves (``model.parameters()``) are taken at their values.
     ``order=1`` compares Jacobians (``dd.jacfwd``, ``dd.jacrev``); ``order=2``
     second derivatives, where a mode is ``"fwd"`` (forward over forward),
     ``"rev"``, ``"fwd-rev"`` (forward over reverse, as ``dd.hessian``) or
@@ -322,13 +437,13 @@ def check_grad(
         raise ValueError(
             f"check_grad: method must be 'auto' or one of {numeric.METHODS}, got {method!r}"
         )
-    prob = _flat_problem(f, args)
-    values = {m: _ad_entries(f, prob, m, order) for m in modes}
+    prob = _flat_problem(f, args, argnums)
+    values = {m: _ad_entries(prob.f, prob, m, order) for m in modes}
     with np.errstate(all="ignore"):  # probing may step out of f's domain: handled below
         num, err, used = _numeric_entries(prob, order, method)
     if not np.all(np.isfinite(num)):
         bad = [i for i in range(num.size) if not np.isfinite(num[i])]
-        labels = _labels(f, prob, order)
+        labels = _labels(prob, order)
         raise ValueError(
             f"check_grad: the numerical derivative ({used}) is not finite at "
             f"{', '.join(labels[i] for i in bad[:5])}: f is undefined or overflows within a "
@@ -338,7 +453,7 @@ def check_grad(
         tol = (atol or 0.0) + (rtol or 0.0) * np.abs(num)
     else:
         tol = _tolerance(prob, order, num, err)
-    report = GradCheckReport(order, used, _labels(f, prob, order), values, num, err, tol)
+    report = GradCheckReport(order, used, _labels(prob, order), values, num, err, tol)
     if not report.passed:
         raise GradientCheckError(report)
     return report

@@ -1,4 +1,4 @@
-"""The command line: ``python -m dualdiff tour | rules | check``.
+"""The command line: ``python -m dualdiff tour | rules | check | coverage``.
 
 Exit codes: 0 success, 1 a derivative check failed, 2 a usage error (an
 unknown command, chapter or op).
@@ -32,7 +32,13 @@ def tour(args: argparse.Namespace) -> int:
     bad = [k for k in chosen if not 1 <= k <= len(CHAPTERS)]
     if bad:
         return _usage(f"there is no chapter {bad[0]}; chapters are 1 to {len(CHAPTERS)} (--list)")
-    run(chosen, Path(args.out), draw=not args.no_pictures)
+    out = Path(args.out)
+    if not args.no_pictures and out.exists() and not out.is_dir():
+        return _usage(
+            f"--out {args.out!r} is a file, not a folder: give a folder for the pictures "
+            "(it is created if missing), or --no-pictures"
+        )
+    run(chosen, out, draw=not args.no_pictures)
     return OK
 
 
@@ -76,12 +82,27 @@ def check(args: argparse.Namespace) -> int:
     return OK
 
 
+def coverage(args: argparse.Namespace) -> int:
+    """Print the page docs/numpy-coverage.md: which NumPy and SciPy functions differentiate."""
+    from .coverage import coverage_page
+
+    sys.stdout.write(coverage_page())
+    return OK
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m dualdiff",
         description="dualdiff: automatic differentiation of NumPy code, forward and reverse.",
         epilog="exit codes: 0 ok, 1 a derivative check failed, 2 usage error",
     )
+    parser.add_argument("--version", action="version", version=f"dualdiff {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser(
         "tour",
@@ -94,7 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--chapter", type=int, action="append", metavar="N", help="run chapter N (repeatable)"
     )
     p.add_argument("--out", default="dualdiff-tour", help="folder for pictures and graphs")
-    p.add_argument("--no-pictures", action="store_true", help="text only, write no pictures")
+    p.add_argument(
+        "--no-pictures", action="store_true", help="text only: write no pictures and no graphs"
+    )
     p.add_argument("--list", action="store_true", help="list the chapters and exit")
     p.set_defaults(func=tour)
     p = sub.add_parser(
@@ -115,6 +138,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--order", type=int, choices=(1, 2), default=2, help="highest order (2)")
     p.add_argument("--no-sympy", action="store_true", help="skip the SymPy comparison")
     p.set_defaults(func=check)
+    p = sub.add_parser(
+        "coverage",
+        help="which NumPy and SciPy functions differentiate (docs/numpy-coverage.md)",
+        description="Print the coverage page as Markdown: every public function of NumPy's "
+        "main namespace, np.linalg and np.fft, and SciPy's listed functions, marked "
+        "differentiable, plain-valued or not supported (with the reason). Regenerate the "
+        "docs with: python -m dualdiff coverage > docs/numpy-coverage.md",
+    )
+    p.set_defaults(func=coverage)
     return parser
 
 

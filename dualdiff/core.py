@@ -145,7 +145,21 @@ def _op_error(rule: Rule, args: Sequence[Any], params: dict[str, Any], err: Exce
     kind = next(k for k in _HINTS if isinstance(err, k))
     kinds = ", ".join(_describe(a) for a in args)
     extra = f" with {params}" if params else ""
-    return kind(f"dualdiff op '{rule.name}' failed on ({kinds}){extra}: {err} ({_HINTS[kind]})")
+    hint = list_hint(args) or _HINTS[kind]
+    return kind(f"dualdiff op '{rule.name}' failed on ({kinds}){extra}: {err} ({hint})")
+
+
+def list_hint(values: Sequence[Any]) -> str | None:
+    """What to do when one of ``values`` is a list or tuple where an array was meant (read
+    on error paths only): dualdiff, like JAX, takes a list for a pytree of separate values."""
+    for i, v in enumerate(values):
+        if isinstance(v, (list, tuple)) and not hasattr(v, "_fields"):
+            return (
+                f"argument {i} is a {type(v).__name__}: a list or tuple is a pytree of separate "
+                "values (as in JAX), not an array; for an array write np.array(...) around "
+                "it (dd.array(...) when it holds traced values)"
+            )
+    return None
 
 
 def bind(rule: Rule, args: Sequence[Any], params: dict[str, Any]) -> Any:
@@ -229,13 +243,22 @@ def current_level() -> int:
 # --- declaring ops ---------------------------------------------------------
 
 
-def _check_name(name: str) -> None:
+def _check_name(name: str, replace: bool = False) -> None:
+    """A new op's name must be free; ``replace`` frees the name of a user-registered op."""
     if not isinstance(name, str) or not name:
         raise TypeError(f"an op name must be a non-empty string, got {name!r}")
-    if name in REGISTRY:
+    old = REGISTRY.get(name)
+    if old is None:
+        return
+    if old.kind != "custom":
         raise ValueError(
-            f"an op named '{name}' is already registered; pick another name "
-            "(registry entries are never replaced, so existing code keeps its rules)"
+            f"'{name}' is already registered as one of dualdiff's own ops, which other rules "
+            "use: it cannot be replaced (not even with replace=True); pick another name"
+        )
+    if not replace:
+        raise ValueError(
+            f"'{name}' is already registered (by dd.register_op); pass replace=True to "
+            "replace your own op (e.g. when a notebook cell runs again), or pick another name"
         )
 
 
@@ -265,9 +288,10 @@ def defop(
     doc: str = "",
     derivs: tuple[Any, ...] | None = None,
     joint_jvp: Callable[..., Any] | None = None,
+    replace: bool = False,
 ) -> Callable[..., Any]:
     """Register an op with explicit JVP and VJP rules and return it as a function."""
-    _check_name(name)
+    _check_name(name, replace)
     if isinstance(jvp, PerInput) and isinstance(vjp, PerInput):
         rule = Rule(name, primal, jvp, vjp, kind=kind, doc=doc, variadic=True, joint_jvp=joint_jvp)  # type: ignore[arg-type]
         REGISTRY[name] = rule
@@ -326,6 +350,7 @@ def elementwise(
     derivs: Any,
     doc: str = "",
     kind: str = "elementwise",
+    replace: bool = False,
 ) -> Callable[..., Any]:
     """Register an elementwise op from its partial derivatives, one per input.
 
@@ -343,6 +368,7 @@ def elementwise(
         kind=kind,
         derivs=derivs,
         doc=doc,
+        replace=replace,
     )
 
 
@@ -354,6 +380,7 @@ def register_op(
     vjp: Any,
     batched: bool = False,
     doc: str = "",
+    replace: bool = False,
 ) -> Callable[..., Any]:
     """Register a user-defined op and return it as a callable usable in both modes.
 
@@ -367,16 +394,23 @@ def register_op(
     them differentiable again. Set ``batched=True`` only if every JVP rule
     accepts tangents with extra leading batch axes; otherwise dualdiff feeds
     batched tangents (``jacfwd``) one direction at a time.
+
+    A name can be registered once; ``replace=True`` replaces an op registered earlier
+    with ``register_op`` or ``register_elementwise`` (functions returned before keep
+    the old rules). dualdiff's own ops are never replaced.
     """
-    return defop(name, primal, jvp=jvp, vjp=vjp, kind="custom", batched=batched, doc=doc)
+    return defop(
+        name, primal, jvp=jvp, vjp=vjp, kind="custom", batched=batched, doc=doc, replace=replace
+    )
 
 
 def register_elementwise(
-    name: str, primal: Callable[..., Any], *, derivs: Any, doc: str = ""
+    name: str, primal: Callable[..., Any], *, derivs: Any, doc: str = "", replace: bool = False
 ) -> Callable[..., Any]:
     """Register a user-defined elementwise op from its partial derivatives.
 
     ``derivs`` holds one ``(ans, *args) -> d out / d input`` per input (a single
-    callable for a one-input op); both rules are derived from it.
+    callable for a one-input op); both rules are derived from it. ``replace`` as in
+    :func:`register_op`.
     """
-    return elementwise(name, primal, derivs=derivs, doc=doc, kind="custom")
+    return elementwise(name, primal, derivs=derivs, doc=doc, kind="custom", replace=replace)

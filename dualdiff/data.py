@@ -1,7 +1,7 @@
 """Data for training: mini-batches, a train/test split, scaling, and scikit-learn's bundled
 data sets (digits, breast cancer, diabetes; no download).
 
-The data sets need the optional ``data`` extra (``pip install "dualdiff[data]"``);
+The data sets need the optional ``data`` extra (``pip install "dualdiff-ad[data]"``);
 scikit-learn is imported only when a loader is called.
 """
 
@@ -144,7 +144,7 @@ def _sklearn_datasets() -> Any:
     except ImportError as err:
         raise ImportError(
             "the bundled data sets come from scikit-learn, which is not installed: "
-            'pip install "dualdiff[data]"'
+            'pip install "dualdiff-ad[data]"'
         ) from err
 
 

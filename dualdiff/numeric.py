@@ -666,7 +666,7 @@ class StepStudy:
             import matplotlib.pyplot as plt
         except ImportError:
             raise ImportError(
-                "StepStudy.plot needs matplotlib: pip install 'dualdiff[plot]'"
+                "StepStudy.plot needs matplotlib: pip install 'dualdiff-ad[plot]'"
             ) from None
         if ax is None:
             ax = plt.figure().add_subplot()

@@ -78,7 +78,8 @@ _GUARDED = (
 )  # fmt: skip
 _SHAPED = (
     np.shape, np.ndim, np.size, np.result_type, np.iscomplexobj, np.isrealobj, np.zeros_like,
-    np.ones_like, np.empty_like,
+    np.ones_like, np.empty_like, np.diag_indices_from, np.tril_indices_from,
+    np.triu_indices_from, np.shares_memory, np.may_share_memory, np.einsum_path,
 )  # fmt: skip
 _FUNCTIONS: dict[Any, Callable[..., Any]] = {
     **{fn: _on_primals(fn, guard=True) for fn in _GUARDED},
@@ -86,6 +87,17 @@ _FUNCTIONS: dict[Any, Callable[..., Any]] = {
     np.nonzero: _nonzero,
     np.full_like: _full_like,
 }
+
+
+def routing(func: Any) -> tuple[str, Any] | None:
+    """How a NumPy callable meets a traced value: ``("differentiable", op)`` (a registry op
+    handles it), ``("plain", func)`` (it runs on the primals), or None (no rule; ops that
+    users register aside)."""
+    if func in _FUNCTIONS or func in _ON_PRIMALS:
+        return "plain", func
+    if func in _HANDLERS:
+        return "differentiable", _HANDLERS[func]
+    return None
 
 
 def _user_op(func: Any) -> Callable[..., Any] | None:
@@ -131,7 +143,7 @@ def apply_ufunc(ufunc: Any, method: str, inputs: tuple[Any, ...], kwargs: dict[s
 
 def apply_function(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """Handle a NumPy function called on a Dual or Var."""
-    fn = _HANDLERS.get(func) or _FUNCTIONS.get(func) or _user_op(func)
+    fn = _FUNCTIONS.get(func) or _HANDLERS.get(func) or _user_op(func)
     if fn is None:
         module = str(getattr(func, "__module__", None) or "numpy").replace("numpy", "np", 1)
         raise _no_rule(f"{module}.{getattr(func, '__name__', func)}")

@@ -50,6 +50,31 @@ def _call_site() -> str:
     return f"{where}: `{line}`" if line else where
 
 
+class Condition(np.ndarray):
+    """The outcome of comparing a traced array (``x > 0``): a NumPy bool array whose truth
+    value, when asked for by ``if``, explains what to write instead."""
+
+    def __bool__(self) -> bool:
+        if self.size > 1:
+            raise _ambiguous(self.shape)
+        return bool(self.view(np.ndarray))
+
+    def __repr__(self) -> str:
+        return repr(self.view(np.ndarray))
+
+
+def _condition(result: Any) -> Any:
+    return result.view(Condition) if type(result) is np.ndarray else result
+
+
+def _ambiguous(shape: tuple[int, ...]) -> ValueError:
+    return ValueError(
+        f"the condition of an if, while, and, or or not is a traced array of shape {shape}, "
+        "which has no single truth value: choose elementwise with dd.where(cond, a, b), or "
+        "decide on the values with x.value (e.g. np.any(x.value > 0)), not differentiated"
+    )
+
+
 class ArrayOps(Tracer):
     """The operator and array surface of a traced value (``Dual`` or ``Var``)."""
 
@@ -109,27 +134,30 @@ class ArrayOps(Tracer):
 
     # comparisons act on primals: they steer control flow, they have no derivative
     def __lt__(self, other: Any) -> Any:
-        return compare(operator.lt, self, other)
+        return _condition(compare(operator.lt, self, other))
 
     def __le__(self, other: Any) -> Any:
-        return compare(operator.le, self, other)
+        return _condition(compare(operator.le, self, other))
 
     def __gt__(self, other: Any) -> Any:
-        return compare(operator.gt, self, other)
+        return _condition(compare(operator.gt, self, other))
 
     def __ge__(self, other: Any) -> Any:
-        return compare(operator.ge, self, other)
+        return _condition(compare(operator.ge, self, other))
 
     def __eq__(self, other: Any) -> Any:  # type: ignore[override]
-        return compare(operator.eq, self, other)
+        return _condition(compare(operator.eq, self, other))
 
     def __ne__(self, other: Any) -> Any:  # type: ignore[override]
-        return compare(operator.ne, self, other)
+        return _condition(compare(operator.ne, self, other))
 
     __hash__ = object.__hash__
 
     def __bool__(self) -> bool:
-        return compare(bool, self)
+        try:
+            return compare(bool, self)
+        except ValueError as err:  # NumPy's "truth value of an array ... is ambiguous"
+            raise _ambiguous(self.shape) from err
 
     # conversions that would silently drop the derivative
     def _dropped(self, what: str) -> TypeError:

@@ -19,7 +19,7 @@ import numpy as np
 
 from . import ops
 from ._util import as_float, primal_of, shape_of, zeros_like_shape
-from .core import Tracer, new_level
+from .core import Tracer, list_hint, new_level
 from .forward import Dual
 from .pytree import TreeDef, tree_flatten, tree_unflatten
 from .reverse import Tape, Var, backprop, ones_like, plain, zeros_like
@@ -217,10 +217,21 @@ def _record(
                 xs = [tape._new_var(x) for x in leaves]
                 wrapped.append(xs)
                 new_args[i] = xs[0] if td is _LEAF else tree_unflatten(td, xs)
-            out = f(*new_args, **kwargs)
+            try:
+                out = f(*new_args, **kwargs)
+            except TypeError as err:  # a list where an array was meant: say so
+                hint = _list_hint(args, nums)
+                if hint is None:
+                    raise
+                raise TypeError(f"{err}; {hint}") from err
         finally:
             tape._release_leaves()
     return tape, wrapped, out
+
+
+def _list_hint(args: tuple[Any, ...], nums: tuple[int, ...]) -> str | None:
+    """The hint for an argument at ``nums`` that is a list or tuple (on error paths)."""
+    return list_hint([a if i in nums else None for i, a in enumerate(args)])
 
 
 def _unwrap(out: Any, tape: Tape) -> Any:
@@ -430,7 +441,13 @@ def _push(
         for i, (leaves, td) in zip(nums, inputs, strict=True):
             duals = [Dual._make(x, _cast_like(next(it), x), level) for x in leaves]
             new_args[i] = tree_unflatten(td, duals)
-        out = f(*new_args, **kwargs)
+        try:
+            out = f(*new_args, **kwargs)
+        except TypeError as err:  # a list where an array was meant: say so
+            hint = _list_hint(args, nums)
+            if hint is None:
+                raise
+            raise TypeError(f"{err}; {hint}") from err
 
     def unwrap(o: Any) -> Any:
         return o.primal if isinstance(o, Dual) and o._level == level else o
@@ -725,7 +742,22 @@ def jacobian(
 def hessian(f: Callable[..., Any], argnums: Any = 0, has_aux: bool = False) -> Callable[..., Any]:
     """The Hessian of real scalar ``f``, shaped ``in.shape + in.shape``: forward over reverse
     (``jacfwd(grad(f))``). With ``has_aux``: ``(hessian, aux)``."""
-    return jacfwd(grad(f, argnums, has_aux), argnums, has_aux)
+    inner = grad(f, argnums, has_aux)
+
+    def gradient(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return inner(*args, **kwargs)
+        except ValueError as err:  # grad's message, said of the hessian
+            if "scalar output" not in str(err):
+                raise
+            got = str(err).split("but ", 1)[-1].split(";")[0]  # "the function returned ..."
+            raise ValueError(
+                f"hessian requires a scalar output, but {got}; for the second derivatives of "
+                "a vector-valued f use dd.jacfwd(dd.jacrev(f)) (shaped out.shape + in.shape "
+                "+ in.shape)"
+            ) from err
+
+    return jacfwd(gradient, argnums, has_aux)
 
 
 def hvp(f: Callable[..., Any], primals: Any, tangents: Any) -> Any:

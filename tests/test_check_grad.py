@@ -273,8 +273,9 @@ def test_float32_arguments_use_float32_tolerances() -> None:
     "call, error, words",
     [
         (lambda: dd.check_grad(dd.sin), TypeError, "point"),
-        (lambda: dd.check_grad(dd.sin, [1.0, 2.0]), TypeError, "np.asarray"),
-        (lambda: dd.check_grad(dd.sin, "a"), TypeError, "argument 0"),
+        (lambda: dd.check_grad(dd.sin, [1.0, 2.0]), TypeError, "is a list.*np.array"),
+        (lambda: dd.check_grad(dd.sin, "a"), TypeError, "no argument to differentiate"),
+        (lambda: dd.check_grad(dd.sin, "a", argnums=0), TypeError, "argument 0"),
         (lambda: dd.check_grad(dd.sin, 1.0, modes=("fwd-rev",)), ValueError, "order 1"),
         (lambda: dd.check_grad(dd.sin, 1.0, order=3), ValueError, "order must be 1 or 2"),
         (lambda: dd.check_grad(dd.sin, 1.0, method="secant"), ValueError, "'auto'"),

@@ -113,5 +113,5 @@ def test_digits_pixels_are_scaled_to_the_unit_interval() -> None:
 
 def test_loaders_say_how_to_install_scikit_learn(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
-    with pytest.raises(ImportError, match=r'pip install "dualdiff\[data\]"'):
+    with pytest.raises(ImportError, match=r'pip install "dualdiff-ad\[data\]"'):
         dd.data.load_digits()

@@ -524,7 +524,7 @@ def test_save_loss_curve_without_matplotlib(monkeypatch: pytest.MonkeyPatch, tmp
     import sys
 
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
-    with pytest.raises(ImportError, match=r'pip install "dualdiff\[plot\]"'):
+    with pytest.raises(ImportError, match=r'pip install "dualdiff-ad\[plot\]"'):
         nn.save_loss_curve([1.0, 0.5], tmp_path / "loss.png")
 
 

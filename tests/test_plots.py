@@ -49,6 +49,6 @@ def test_cost_against_n(mpl, tmp_path: Path) -> None:
 def test_without_matplotlib_the_error_says_what_to_install(monkeypatch, tmp_path) -> None:
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
-    with pytest.raises(ImportError, match=r"pip install 'dualdiff\[plot\]'"):
+    with pytest.raises(ImportError, match=r"pip install 'dualdiff-ad\[plot\]'"):
         plots.plot_loss([1.0, 0.5], tmp_path / "loss.png")
     assert not (tmp_path / "loss.png").exists()

@@ -8,6 +8,7 @@ uses them watches them: that is all reverse mode needs to train them.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -91,6 +92,29 @@ class Module:
         """The number of scalar parameters."""
         return sum(int(np.size(p.value)) for p in self.parameters())
 
+    @contextlib.contextmanager
+    def with_parameters(self, values: dict[str, Any]) -> Iterator[Module]:
+        """Within the block, the parameters named in ``values`` are those values (arrays, or
+        traced values while ``dd.grad`` or ``dd.check_grad`` differentiate with respect to
+        them); the ``Var``s are put back at the end. ``values`` maps names as in
+        ``named_parameters()``; shared weights are replaced everywhere they are used."""
+        params = dict(self.named_parameters())
+        unknown = [n for n in values if n not in params]
+        if unknown:
+            raise KeyError(f"{type(self).__name__} has no parameter {unknown[0]!r}: {list(params)}")
+        slots = [(slot, params[name], values[name]) for name, slot in _slots(self, values)]
+        held = {id(var) for _, var, _ in slots}
+        frozen = [n for n in values if id(params[n]) not in held]
+        if frozen:
+            raise TypeError(f"parameter {frozen[0]!r} is held in a tuple: use a list to swap it")
+        try:
+            for (owner, key), _, value in slots:
+                _set(owner, key, value)
+            yield self
+        finally:
+            for (owner, key), var, _ in slots:
+                _set(owner, key, var)
+
     # --- modes ----------------------------------------------------------------------
 
     def train(self, mode: bool = True) -> Module:
@@ -141,6 +165,36 @@ class Module:
             body = repr(m).replace("\n", "\n  ")
             lines.append(f"  ({name}): {body}")
         return "\n".join(lines) + "\n)"
+
+
+def _slots(root: Module, names: dict[str, Any]) -> Iterator[tuple[str, tuple[Any, Any]]]:
+    """``(name, (owner, key))`` for every place that holds a parameter named in ``names``:
+    the module, list or dict that holds it and its attribute, index or key there."""
+    wanted = {id(p): n for n, p in root.named_parameters() if n in names}
+    seen: set[int] = set()
+    stack: list[Any] = [root]
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        items: Any = (
+            vars(obj).items()
+            if isinstance(obj, Module)
+            else (obj.items() if isinstance(obj, dict) else enumerate(obj))
+        )
+        for key, value in list(items):
+            if isinstance(value, Var) and id(value) in wanted:
+                yield wanted[id(value)], (obj, key)
+            elif isinstance(value, (Module, dict, list)):
+                stack.append(value)
+
+
+def _set(owner: Any, key: Any, value: Any) -> None:
+    if isinstance(owner, Module):
+        setattr(owner, key, value)
+    else:
+        owner[key] = value
 
 
 def _walk_one_level(module: Module) -> Iterator[tuple[str, Any]]:

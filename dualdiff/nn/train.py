@@ -264,12 +264,12 @@ def save_loss_curve(
     logy: bool = False,
 ) -> Path:
     """Plot one or more curves (name -> values per epoch or step) and save the image at
-    ``path`` (PNG, SVG, PDF by its suffix). Needs matplotlib (``pip install "dualdiff[plot]"``)."""
+    ``path`` (PNG, SVG, PDF by its suffix). Needs matplotlib (``pip install "dualdiff-ad[plot]"``)."""
     try:
         figure_mod = importlib.import_module("matplotlib.figure")
     except ImportError as err:
         raise ImportError(
-            'saving a loss curve needs matplotlib: pip install "dualdiff[plot]"'
+            'saving a loss curve needs matplotlib: pip install "dualdiff-ad[plot]"'
         ) from err
     if not isinstance(curves, Mapping):
         curves = {"loss": list(curves)}

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..transforms import grad
+from .expr import record_symbolic
 
 if TYPE_CHECKING:
     from .cost import Crossover
@@ -33,7 +34,7 @@ def _figure(size: tuple[float, float] = (6.0, 4.0)) -> Any:
         from matplotlib.figure import Figure
     except ImportError as err:
         raise ImportError(
-            "dualdiff's plots need matplotlib: pip install 'dualdiff[plot]' (or matplotlib)"
+            "dualdiff's plots need matplotlib: pip install 'dualdiff-ad[plot]' (or matplotlib)"
         ) from err
     return Figure(figsize=size, layout="constrained")
 
@@ -72,13 +73,16 @@ def plot_descent(
     points: Sequence[tuple[float, float]] = (),
     *,
     lim: float = 1.2,
-    title: str = "f(x, y), its gradient field and the descent path",
+    title: str | None = None,
 ) -> Path:
     """Contours of ``f(x, y)``, its gradient as arrows, and a gradient-descent path.
 
     ``f`` must act elementwise on arrays (like ``x**2 + y**2``): the gradient
     field is ``dd.grad`` of the sum over a grid, one reverse pass for all points.
+    The default title shows f's formula, recorded from f itself (``f(x, y) = x^2 + y^2``).
     """
+    if title is None:
+        title = f"{_formula(f)}: gradient field and descent path"
     xs = np.linspace(-lim, lim, 81)
     x, y = np.meshgrid(xs, xs)
     fig = _figure((5.5, 5.0))
@@ -95,18 +99,33 @@ def plot_descent(
     return _save(fig, path)
 
 
+def _formula(f: Callable[[Any, Any], Any]) -> str:
+    """``f(x, y) = ...`` as recorded from ``f`` (just ``f(x, y)`` if it cannot be recorded)."""
+    try:
+        text = record_symbolic(f, [(("name", "x"), 0.5), (("name", "y"), 0.5)]).text()
+    except Exception:  # a function that only runs on arrays of its own: no formula, no harm
+        return "f(x, y)"
+    return f"f(x, y) = {text}"
+
+
 def plot_step_error(
     errors: Mapping[str, tuple[Any, Any]],
     path: str | Path,
     *,
     title: str = "Finite-difference error against the step h",
 ) -> Path:
-    """log-log error against h, one line per method (``name -> (hs, errors)``): the V shape."""
+    """log-log error against h, one line per method (``name -> (hs, errors)``): the V shape.
+
+    An error of exactly 0 (the complex step often hits the exact value) has no place on a
+    log scale: it is drawn at machine epsilon, and the legend says so.
+    """
     fig = _figure()
     ax = fig.add_subplot()
+    eps = float(np.finfo(float).eps)
     for name, (hs, errs) in errors.items():
-        e = np.asarray(errs, dtype=float)
-        ax.loglog(np.asarray(hs, dtype=float), np.where(e > 0, e, np.nan), "o-", label=name, ms=3)
+        e = np.abs(np.asarray(errs, dtype=float))
+        label = f"{name} (0 drawn at ε = {eps:.1e})" if np.any(e == 0) else name
+        ax.loglog(np.asarray(hs, dtype=float), np.maximum(e, eps), "o-", label=label, ms=3)
     ax.set(xlabel="step h", ylabel="|error|", title=title)
     ax.legend()
     return _save(fig, path)

@@ -39,6 +39,7 @@ class Tour:
 
     out: Path
     draw: bool = True
+    files: bool = True  # False: write nothing at all (--no-pictures)
     written: list[Path] = field(default_factory=list)
     losses: dict[str, list[float]] = field(default_factory=dict)
 
@@ -119,6 +120,9 @@ def chapter_forward(tour: Tour) -> None:
 
 
 def _graph(tour: Tour, tr: Any) -> None:
+    if not tour.files:
+        print("  (--no-pictures: the graph is not written; dd.teach.graph.to_dot gives its text)")
+        return
     tour.out.mkdir(parents=True, exist_ok=True)
     dot = render(tr, tour.out / "report_graph.dot")
     print(f"  [graph] {dot}")
@@ -335,10 +339,10 @@ CHAPTERS: list[tuple[str, Callable[[Tour], None]]] = [
 
 def run(chapters: list[int], out: Path, draw: bool = True) -> Tour:
     """Run the chosen chapters (1-based) in order; return what they wrote."""
-    tour = Tour(Path(out), draw and plots.available())
+    tour = Tour(Path(out), draw and plots.available(), files=draw)
     if draw and not tour.draw:
         print("matplotlib is not installed: the tour runs as text only")
-        print("(pip install 'dualdiff[plot]' to get the pictures)")
+        print("(pip install 'dualdiff-ad[plot]' to get the pictures)")
     start = time.perf_counter()
     for k in chapters:
         title, chapter = CHAPTERS[k - 1]

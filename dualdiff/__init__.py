@@ -5,7 +5,7 @@ Both modes read one registry of derivative rules (``dualdiff.REGISTRY``):
 backward. The transforms (``grad``, ``jacfwd``, ``hessian`` ...) follow JAX.
 """
 
-from . import data, nn, numeric, ops, optim, teach
+from . import data, linalg, nn, numeric, ops, optim, teach
 from .anomaly import detect_anomaly
 from .check import GradientCheckError, check_grad
 from .core import REGISTRY, register_elementwise, register_op
@@ -35,7 +35,7 @@ __all__ = [
     "REGISTRY", "BranchChanged", "Compiled", "Dual", "GradientCheckError", "Tape", "TapeError",
     "Var", "check_grad", "compile", "data", "derivative", "detect_anomaly", "evaluation_trace",
     "grad", "hessian", "hvp", "jacfwd", "jacobian", "jacrev", "jvp", "nn", "numeric", "optim",
-    "register_elementwise", "register_op", "teach", "tree_flatten", "tree_map",
+    "linalg", "register_elementwise", "register_op", "teach", "tree_flatten", "tree_map",
     "tree_unflatten", "value_and_grad", "vjp",
     *ops.__all__,
 ]  # fmt: skip

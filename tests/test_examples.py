@@ -133,3 +133,40 @@ def test_diabetes_matches_least_squares(example) -> None:
     out = example("diabetes").main(epochs=500)
     assert out["train"] == pytest.approx(out["train_ls"], rel=1e-9)
     assert out["test"] == pytest.approx(out["test_ls"], rel=1e-6)
+
+
+def test_gaussian_process_reaches_the_marginal_likelihood_optimum(example) -> None:
+    pytest.importorskip("scipy")
+    import dualdiff as dd
+
+    mod = example("gaussian_process")
+    out = mod.main()
+    x, y = mod.sine_data()
+    theta, h = out["theta"], 1e-5
+    assert out["result"].success and out["nll"] < mod.nll(out["theta0"], x, y)
+    # dd.grad against central differences (truncation h^2 |f'''| ~ 1e-9): ~0 at the optimum
+    steps = h * np.eye(3)
+    central = [(mod.nll(theta + e, x, y) - mod.nll(theta - e, x, y)) / (2 * h) for e in steps]
+    grad = dd.grad(mod.nll)(theta, x, y)
+    np.testing.assert_allclose(grad, central, atol=1e-7)
+    assert np.max(np.abs(grad)) < 1e-3
+    # dd.hessian (through cholesky, solve, slogdet) against central differences of dd.grad
+    rows = [(dd.grad(mod.nll)(theta + e, x, y) - dd.grad(mod.nll)(theta - e, x, y)) / (2 * h)
+            for e in steps]  # fmt: skip
+    np.testing.assert_allclose(out["hessian"], rows, rtol=1e-6, atol=1e-7)
+    assert np.all(np.linalg.eigvalsh(out["hessian"]) > 0)  # a minimum
+    # the noise variance is the truth's 0.3^2 = 0.09, within two standard errors in log space
+    stderr = np.sqrt(np.diag(np.linalg.inv(out["hessian"])))
+    assert abs(theta[2] - np.log(0.09)) < 2 * stderr[2]
+    if out["sklearn"] is not None:  # scikit-learn's own optimizer finds the same optimum
+        np.testing.assert_allclose(theta, out["sklearn"], atol=1e-3)
+
+
+def test_gaussian_process_without_scipy_says_so(example, monkeypatch, capsys) -> None:
+    mod = example("gaussian_process")
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda n, *a: None if n == "scipy" else real(n, *a)
+    )
+    assert mod.main() == {}
+    assert "needs SciPy" in capsys.readouterr().out

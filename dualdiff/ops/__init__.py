@@ -12,10 +12,12 @@ from types import ModuleType
 
 from . import (
     creation,
+    decompositions,
     diagonals,
     elementwise,
     joining,
     linalg,
+    norms,
     products,
     ranges,
     rearranging,
@@ -24,10 +26,12 @@ from . import (
     signal,
 )
 from .creation import *  # noqa: F403
+from .decompositions import *  # noqa: F403
 from .diagonals import *  # noqa: F403
 from .elementwise import *  # noqa: F403
 from .joining import *  # noqa: F403
 from .linalg import *  # noqa: F403
+from .norms import *  # noqa: F403
 from .products import *  # noqa: F403
 from .ranges import *  # noqa: F403
 from .rearranging import *  # noqa: F403
@@ -42,6 +46,7 @@ MODULES: tuple[ModuleType, ...] = (elementwise, reductions, shape, linalg)
 MODULES += (joining, rearranging, diagonals, ranges)
 MODULES += (creation,)
 MODULES += (products, signal)
+MODULES += (decompositions, norms)
 
 if find_spec("scipy") is not None:  # SciPy's groups come with the optional `scipy` extra
     from . import special

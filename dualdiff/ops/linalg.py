@@ -1,16 +1,136 @@
-"""Linear algebra: matmul (1-D, 2-D and batched, NumPy's rules), dot and norm."""
+"""Linear algebra, first part: products (matmul, dot) and solving and
+inverting (solve, solve_triangular, inv, pinv), with NumPy's ``np.linalg`` semantics.
+
+A matrix is the last two axes of an array: the ops take stacks ``(..., M, N)`` and
+broadcast the leading axes as NumPy does. The rules are written with these same ops,
+so they differentiate again, and a tangent's extra leading axes (several directions at
+once) ride along as more stack axes. The matrix helpers below (transpose of the last
+two axes, triangles, diagonals) serve :mod:`.decompositions` and :mod:`.norms` too.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 
-from .._util import ndim_of, shape_of
+from .._util import as_float, ndim_of, primal_of, shape_of
 from ..core import defop
-from .elementwise import multiply, sqrt, where
+from .elementwise import multiply
 from .reductions import sum
-from .shape import moveaxis, reshape, sum_to_shape, swapaxes
+from .shape import expand_dims, getitem, moveaxis, reshape, sum_to_shape, swapaxes
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# --- matrix helpers -----------------------------------------------------------------
+
+
+def matrix_transpose(x: Any) -> Any:
+    """``np.linalg.matrix_transpose``: each matrix of the stack transposed (last two axes)."""
+    return swapaxes(x, -1, -2)
+
+
+def float_dtype(x: Any) -> np.dtype:
+    """The floating dtype of ``x``'s values (float64 for integers and Python numbers)."""
+    dtype = getattr(primal_of(x), "dtype", None)
+    return dtype if dtype is not None and dtype.kind in "fc" else np.dtype(np.float64)
+
+
+def constant(values: Any, like: Any) -> np.ndarray:
+    """``values`` as an array in ``like``'s float dtype (masks must not turn float32 into
+    float64)."""
+    return np.asarray(values, dtype=float_dtype(like))
+
+
+def tri(x: Any, k: int = 0) -> np.ndarray:
+    """The 0/1 mask of the lower triangle (diagonals up to ``k``) of ``x``'s matrices."""
+    n = shape_of(x)[-1]
+    return constant(np.tri(n, n, k), x)
+
+
+def diagonal(x: Any, offset: int = 0) -> Any:
+    """``np.linalg.diagonal``: the diagonal ``offset`` of each matrix, shape ``(..., K)``."""
+    rows, cols = shape_of(x)[-2:]
+    i = np.arange(max(0, -offset), max(0, min(rows, cols - offset)))
+    return getitem(x, (Ellipsis, i, i + offset))
+
+
+def diag_embed(v: Any) -> Any:
+    """The matrices with the vectors ``v`` (shape ``(..., K)``) on their diagonals."""
+    return expand_dims(v, -2) * constant(np.eye(shape_of(v)[-1]), v)
+
+
+def trace(x: Any, offset: int = 0, dtype: Any = None) -> Any:
+    """``np.linalg.trace``: the sum of each matrix's diagonal ``offset``, shape ``(...)``."""
+    if dtype is not None:
+        raise TypeError("trace: dualdiff keeps the input's dtype; convert it first, not dtype=")
+    return sum(diagonal(x, offset), axis=-1)
+
+
+def from_triangle(t: Any, lower: bool) -> Any:
+    """The symmetric matrix that a routine reading one triangle of ``t`` sees: that triangle
+    mirrored. LAPACK's symmetric routines (cholesky, eigh) read only one triangle, so the
+    derivative flows to that triangle only: these are the derivatives of what is computed."""
+    s = t if lower else matrix_transpose(t)
+    return s * tri(s) + matrix_transpose(s * tri(s, -1))
+
+
+def triangle_adjoint(m: Any, lower: bool) -> Any:
+    """The adjoint of :func:`from_triangle`: tril(m) + tril(mᵀ, -1), transposed for the upper
+    triangle."""
+    out = m * tri(m) + matrix_transpose(m) * tri(m, -1)
+    return out if lower else matrix_transpose(out)
+
+
+def expand_matrix(x: Any) -> Any:
+    """A stack of numbers ``(...)`` as ``(..., 1, 1)``, to scale a stack of matrices."""
+    return reshape(x, (*shape_of(x), 1, 1))
+
+
+def vector_case(op: Callable[..., Any], a: Any, b: Any, **params: Any) -> Any:
+    """``op(a, b)`` where ``b`` is a stack of matrices ``(..., M, K)`` or one vector ``(M,)``,
+    which is solved as the column ``(M, 1)`` (NumPy 2's rule for ``np.linalg.solve``)."""
+    if ndim_of(b) == 1:
+        return getitem(op(a, expand_dims(b, -1), **params), (Ellipsis, 0))
+    return op(a, b, **params)
+
+
+_FIXES = {
+    "Singular matrix": "the matrix has no inverse; dd.linalg.lstsq or dd.linalg.pinv give a "
+    "least-squares answer",
+    "positive definite": "cholesky needs a symmetric positive-definite matrix; adding a small "
+    "multiple of the identity (jitter) often helps",
+}
+
+
+def keeps_linalg_error(fn: Callable[P, R]) -> Callable[P, R]:
+    """``fn`` raising NumPy's ``LinAlgError`` when a factorization or solve fails, as
+    ``np.linalg`` does, so that code catching it (a jitter-and-retry loop) keeps working."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except ValueError as err:
+            cause = err.__cause__
+            if not isinstance(cause, np.linalg.LinAlgError) or isinstance(
+                err, np.linalg.LinAlgError
+            ):
+                raise
+            shapes = ", ".join(str(shape_of(a)) for a in args if hasattr(a, "shape"))
+            fix = next((f for key, f in _FIXES.items() if key in str(cause)), "")
+            raise np.linalg.LinAlgError(
+                f"dd.linalg.{fn.__name__} on input(s) of shape {shapes}: {cause}"
+                + (f" ({fix})" if fix else "")
+            ) from cause
+
+    return wrapper
+
+
+# --- products -----------------------------------------------------------------------
 
 
 def _as_matrix_shape(shape: tuple[int, ...], side: str) -> tuple[int, ...]:
@@ -103,30 +223,220 @@ def dot(a: Any, b: Any) -> Any:
     return reshape(out, shape_of(a)[:-1] + shape_of(b)[:-2] + shape_of(b)[-1:])
 
 
-def norm(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    """The Euclidean norm sqrt(sum(x**2)) over ``axis`` (all axes: the Frobenius norm of a
-    matrix), as ``np.linalg.norm`` with ``ord=None``. Its derivative x / norm(x) is taken
-    as 0 at a zero vector (the smallest subgradient there), not 0/0."""
-    squares = sum(multiply(x, x), axis=axis, keepdims=keepdims)
-    zero = squares == 0  # on primals; a comparison of traced values, so dd.compile guards it
-    safe = where(zero, 1.0, squares)  # keeps sqrt's derivative finite where it is not used
-    return where(zero, 0.0, sqrt(safe))
+# --- solving and inverting ---------------------------------------------------------------
 
 
-def _numpy_norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
-    if ord is not None:
-        raise TypeError(
-            f"np.linalg.norm on a dualdiff value supports ord=None (the 2-norm), got "
-            f"ord={ord!r}; write other norms with dualdiff ops, e.g. dd.sum(dd.abs(x)) for ord=1"
-        )
-    return norm(x, axis=axis, keepdims=keepdims)
+def _lift(t: Any, x: Any, ans: Any) -> Any:
+    """The tangent ``t`` of input ``x`` with axes of length 1 after its batch axes, so that
+    it broadcasts against the output's stack axes (x may have fewer than the output)."""
+    return _pad_batch(t, ndim_of(t) - ndim_of(x), ndim_of(ans))
+
+
+_solve = defop(
+    "solve",
+    np.linalg.solve,
+    jvp=(
+        lambda t, ans, a, b: -_solve(a, matmul(_lift(t, a, ans), ans)),
+        lambda t, ans, a, b: _solve(a, _lift(t, b, ans)),
+    ),
+    vjp=(
+        lambda g, ans, a, b: -matmul(_solve(matrix_transpose(a), g), matrix_transpose(ans)),
+        lambda g, ans, a, b: _solve(matrix_transpose(a), g),
+    ),
+    kind="linalg",
+    doc="x = a⁻¹ b for a (..., M, M), b (..., M, K): dx = a⁻¹ (db - da x); b̄ = a⁻ᵀ g, ā = -b̄ xᵀ.",
+)
+
+
+@keeps_linalg_error
+def solve(a: Any, b: Any) -> Any:
+    """``np.linalg.solve``: x with a @ x = b, for a ``(..., M, M)`` and b ``(M,)`` or
+    ``(..., M, K)``; dx = a⁻¹ (db − da x), and the cotangents are b̄ = a⁻ᵀ ḡ, ā = −b̄ xᵀ."""
+    return vector_case(_solve, as_float(a), as_float(b))
+
+
+@functools.cache
+def _scipy_solve_triangular() -> Callable[..., Any] | None:
+    """SciPy's triangular solver (BLAS trsm, O(M² K)) when SciPy is installed."""
+    try:
+        from scipy.linalg import solve_triangular as scipy_solve
+    except ImportError:
+        return None
+    return scipy_solve  # type: ignore[no-any-return]
+
+
+def _triangle(a: Any, lower: bool, unit_diagonal: bool) -> np.ndarray:
+    """The triangle of ``a`` that a triangular solve reads (ones on a unit diagonal)."""
+    a = np.asarray(a)
+    if not unit_diagonal:
+        return np.tril(a) if lower else np.triu(a)
+    strict = np.tril(a, -1) if lower else np.triu(a, 1)
+    return strict + np.eye(a.shape[-1], dtype=a.dtype)
+
+
+def _tri_solve_primal(a: Any, b: Any, *, lower: bool, trans: int, unit_diagonal: bool) -> Any:
+    scipy_solve = _scipy_solve_triangular()
+    if scipy_solve is not None and np.ndim(a) == 2 and np.ndim(b) == 2:
+        flags = {"lower": lower, "unit_diagonal": unit_diagonal, "check_finite": False}
+        return scipy_solve(a, b, trans=trans, **flags)
+    t = _triangle(a, lower, unit_diagonal)  # stacks: LAPACK's general solver on the triangle
+    return np.linalg.solve(np.swapaxes(t, -1, -2) if trans else t, b)
+
+
+def _tri_mask(a: Any, lower: bool, unit_diagonal: bool) -> np.ndarray:
+    """The 0/1 mask of the entries of ``a`` that the solve reads (and differentiates)."""
+    mask = tri(a, -1 if unit_diagonal else 0)
+    return mask if lower else mask.T
+
+
+def _transposed_if(x: Any, trans: int) -> Any:
+    return matrix_transpose(x) if trans else x
+
+
+def _tri_jvp_a(t: Any, ans: Any, a: Any, b: Any, **flags: Any) -> Any:
+    dt = _lift(t, a, ans) * _tri_mask(a, flags["lower"], flags["unit_diagonal"])
+    return -_solve_tri(a, matmul(_transposed_if(dt, flags["trans"]), ans), **flags)
+
+
+def _tri_vjp_a(g: Any, ans: Any, a: Any, b: Any, **flags: Any) -> Any:
+    gb = _tri_vjp_b(g, ans, a, b, **flags)
+    ga = _transposed_if(-matmul(gb, matrix_transpose(ans)), flags["trans"])
+    return ga * _tri_mask(a, flags["lower"], flags["unit_diagonal"])
+
+
+def _tri_vjp_b(g: Any, ans: Any, a: Any, b: Any, **flags: Any) -> Any:
+    return _solve_tri(a, g, **{**flags, "trans": 1 - flags["trans"]})
+
+
+_solve_tri = defop(
+    "solve_triangular",
+    _tri_solve_primal,
+    jvp=(_tri_jvp_a, lambda t, ans, a, b, **flags: _solve_tri(a, _lift(t, b, ans), **flags)),
+    vjp=(_tri_vjp_a, _tri_vjp_b),
+    kind="linalg",
+    doc="x = T⁻¹ b (or T⁻ᵀ b) for the triangle T of a: dx = T⁻¹ (db - dT x), b̄ = T⁻ᵀ g.",
+)
+
+_TRANS = {0: 0, 1: 1, 2: 1, "N": 0, "T": 1, "C": 1}
+
+
+@keeps_linalg_error
+def solve_triangular(
+    a: Any,
+    b: Any,
+    trans: int | str = 0,
+    lower: bool = False,
+    unit_diagonal: bool = False,
+    overwrite_b: bool = False,
+    check_finite: bool = True,
+) -> Any:
+    """``scipy.linalg.solve_triangular``: x with T x = b (``trans=0``) or Tᵀ x = b (``1``,
+    ``2``), T the lower or upper triangle of a ``(..., M, M)`` (the other entries are not
+    read, nor differentiated); b is ``(M,)`` or ``(..., M, K)``. ``overwrite_b`` is ignored
+    (nothing is overwritten); ``check_finite`` refuses inf and nan as SciPy does."""
+    if trans not in _TRANS:
+        raise ValueError(f"solve_triangular: trans must be 0, 1, 2, 'N', 'T' or 'C', got {trans!r}")
+    a, b = as_float(a), as_float(b)
+    if check_finite and not (np.isfinite(primal_of(a)).all() and np.isfinite(primal_of(b)).all()):
+        raise ValueError("solve_triangular: array must not contain infs or NaNs")
+    flags = {"lower": bool(lower), "trans": _TRANS[trans], "unit_diagonal": bool(unit_diagonal)}
+    return vector_case(_solve_tri, a, b, **flags)
+
+
+_inv = defop(
+    "inv",
+    np.linalg.inv,
+    jvp=lambda t, ans, a: -matmul(matmul(ans, t), ans),
+    vjp=lambda g, ans, a: -matmul(matmul(matrix_transpose(ans), g), matrix_transpose(ans)),
+    kind="linalg",
+    doc="a⁻¹ for a (..., M, M): d(a⁻¹) = -a⁻¹ da a⁻¹, ā = -a⁻ᵀ g a⁻ᵀ.",
+)
+
+
+@keeps_linalg_error
+def inv(a: Any) -> Any:
+    """``np.linalg.inv``: the inverse of each matrix of ``(..., M, M)``;
+    d(a⁻¹) = −a⁻¹ da a⁻¹."""
+    return _inv(as_float(a))
+
+
+def _pinv_jvp(t: Any, ans: Any, a: Any, *, rcond: Any, hermitian: bool) -> Any:
+    # Golub and Pereyra: dP = -P t P + P Pᵀ tᵀ (I - A P) + (I - P A) tᵀ Pᵀ P
+    t = from_triangle(t, lower=True) if hermitian else t
+    p, tt = ans, matrix_transpose(t)
+    pt = matrix_transpose(p)
+    return (
+        -matmul(matmul(p, t), p)
+        + matmul(matmul(p, pt), tt - matmul(matmul(tt, a), p))
+        + matmul(tt - matmul(p, matmul(a, tt)), matmul(pt, p))
+    )
+
+
+def _pinv_vjp(g: Any, ans: Any, a: Any, *, rcond: Any, hermitian: bool) -> Any:
+    # the adjoint: -Pᵀ g Pᵀ + (I - A P) gᵀ P Pᵀ + Pᵀ P gᵀ (I - P A)
+    p, gt = ans, matrix_transpose(g)
+    pt = matrix_transpose(p)
+    out = (
+        -matmul(matmul(pt, g), pt)
+        + matmul(gt - matmul(a, matmul(p, gt)), matmul(p, pt))
+        + matmul(matmul(pt, p), gt - matmul(matmul(gt, p), a))
+    )
+    return triangle_adjoint(out, lower=True) if hermitian else out
+
+
+_pinv = defop(
+    "pinv",
+    lambda a, *, rcond, hermitian: np.linalg.pinv(a, rcond=rcond, hermitian=hermitian),
+    jvp=_pinv_jvp,
+    vjp=_pinv_vjp,
+    kind="linalg",
+    doc="The pseudo-inverse P of a (..., M, N): dP = -P da P + P Pᵀ daᵀ (I - a P) "
+    "+ (I - P a) daᵀ Pᵀ P (where the rank is constant).",
+)
+
+_UNSET: Any = object()
+
+
+@keeps_linalg_error
+def pinv(a: Any, rcond: Any = None, hermitian: bool = False, *, rtol: Any = _UNSET) -> Any:
+    """``np.linalg.pinv``: the Moore-Penrose pseudo-inverse of ``(..., M, N)``, singular values
+    at or below ``rcond`` times the largest dropped (``rtol``: NumPy's newer name). Its
+    derivative (Golub-Pereyra) holds where the rank is constant; the pseudo-inverse jumps
+    where it changes. ``hermitian=True`` reads the lower triangle only."""
+    a = as_float(a)
+    if rcond is None:
+        if rtol is _UNSET:
+            rcond = 1e-15  # NumPy's default
+        elif rtol is None:
+            rcond = max(shape_of(a)[-2:]) * np.finfo(float_dtype(a)).eps
+        else:
+            rcond = rtol
+    elif rtol is not _UNSET:
+        raise ValueError("pinv: give rcond or rtol, not both")
+    return _pinv(a, rcond=rcond, hermitian=bool(hermitian))
+
+
+def numpy_linalg(ops: dict[str, Any]) -> dict[Any, Any]:
+    """``{np.linalg.NAME: op}`` for the names this NumPy has (some are NumPy 2's)."""
+    return {getattr(np.linalg, name): op for name, op in ops.items() if hasattr(np.linalg, name)}
 
 
 # The NumPy callables these ops stand for (see :mod:`dualdiff.numpy_api`).
 NUMPY: dict[Any, Any] = {
     np.matmul: matmul,
     np.dot: dot,
-    np.linalg.norm: _numpy_norm,
+    **numpy_linalg(
+        {
+            "matmul": matmul,
+            "matrix_transpose": matrix_transpose,
+            "diagonal": lambda x, *, offset=0: diagonal(x, offset),
+            "trace": lambda x, *, offset=0, dtype=None: trace(x, offset, dtype),
+            "solve": solve,
+            "inv": inv,
+            "pinv": pinv,
+        }
+    ),
 }
 
-__all__ = ["dot", "matmul", "norm"]
+# dd.matmul and dd.dot; the rest is dd.linalg (:mod:`dualdiff.linalg`), as in NumPy
+__all__ = ["dot", "matmul"]

@@ -6,6 +6,7 @@ backward. The transforms (``grad``, ``jacfwd``, ``hessian`` ...) follow JAX.
 """
 
 from . import data, linalg, nn, numeric, ops, optim, teach
+from . import fft as fft
 from .anomaly import detect_anomaly
 from .check import GradientCheckError, check_grad
 from .core import REGISTRY, register_elementwise, register_op
@@ -37,5 +38,6 @@ __all__ = [
     "grad", "hessian", "hvp", "jacfwd", "jacobian", "jacrev", "jvp", "nn", "numeric", "optim",
     "linalg", "register_elementwise", "register_op", "teach", "tree_flatten", "tree_map",
     "tree_unflatten", "value_and_grad", "vjp",
+    "fft",
     *ops.__all__,
 ]  # fmt: skip

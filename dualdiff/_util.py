@@ -52,10 +52,10 @@ def as_float(x: Any) -> Any:
         return x
     if isinstance(x, (bool, int, np.integer, np.bool_)):
         return float(x)
-    if isinstance(x, np.floating):
+    if isinstance(x, (np.floating, np.complexfloating)):
         return x
-    if isinstance(x, (complex, np.complexfloating)):
-        return x
+    if isinstance(x, complex):  # NumPy's complex scalar compares (lexicographically) as arrays do
+        return np.complex128(x)
     arr = np.asarray(x)
     if arr.dtype.kind in "biu":
         return arr.astype(np.float64)
@@ -65,6 +65,29 @@ def as_float(x: Any) -> Any:
             f" (dtype {arr.dtype}); convert it with np.asarray(x, dtype=float)"
         )
     return arr
+
+
+def is_complex(x: Any) -> bool:
+    """Whether ``x`` (a number, an array or a tracer) holds complex values; O(1)."""
+    if type(x) is np.ndarray:
+        return x.dtype.kind == "c"
+    p = primal_of(x)
+    if isinstance(p, complex):  # Python's complex and np.complex128
+        return True
+    dtype = getattr(p, "dtype", None)
+    return dtype is not None and dtype.kind == "c"
+
+
+def as_complex(x: Any) -> Any:
+    """A real number, array or tracer as a complex one of the matching precision."""
+    if type(x) is float:
+        return np.complex128(x)
+    return x + 0j  # a weak Python complex: float32 becomes complex64
+
+
+def real_dtype(dtype: np.dtype) -> np.dtype:
+    """The real dtype of a complex one (complex64 -> float32); a real dtype unchanged."""
+    return np.finfo(dtype).dtype if dtype.kind == "c" else dtype
 
 
 def unary(math_fn: Callable[[float], float], np_fn: Callable[..., Any]) -> Callable[[Any], Any]:
@@ -115,8 +138,9 @@ def mask(cond: Any, like: Any) -> Any:
     if isinstance(cond, (bool, np.bool_)):
         return 1.0 if cond else 0.0
     dtype = getattr(primal_of(like), "dtype", None)
-    if dtype is None or dtype.kind != "f":
-        dtype = np.float64
+    if dtype is None or dtype.kind not in "fc":
+        dtype = np.dtype(np.float64)
+    dtype = real_dtype(dtype)  # a complex value's mask is real, of the same precision
     # asanyarray: a condition that prints itself (dualdiff.teach.symbolic) stays one
     return np.asanyarray(cond).astype(dtype)
 

@@ -12,9 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from ._util import as_float, ndim_of, primal_of, shape_of
+from ._util import as_complex, as_float, is_complex, ndim_of, primal_of, shape_of
 from .core import Rule, bind, current_level
 from .ops import broadcast_to, reshape, stack
+from .ops.complex import real_valued_jvp
 from .tracer import ArrayOps
 
 
@@ -32,7 +33,8 @@ class Dual(ArrayOps):
         primal = as_float(primal)
         shape = shape_of(primal)
         if tangent is None:
-            tangent = np.zeros(shape, dtype=_float_dtype(primal)) if shape else 0.0
+            zero = shape or is_complex(primal)  # a real scalar's zero is a Python float
+            tangent = np.zeros(shape, dtype=_float_dtype(primal))[()] if zero else 0.0
         else:
             tangent = _cast_like(as_float(tangent), primal)
             tshape = shape_of(tangent)
@@ -96,7 +98,10 @@ def _sum_contributions(
             else:
                 if nb and rule.derivs is not None:  # elementwise: align broadcast inputs
                     t = _align(t, nb, prims[i], ans)
-                c = jvp(t, ans, *prims, **params)
+                if rule.derivs is not None and is_complex(prims[i]) and not is_complex(ans):
+                    c = real_valued_jvp(rule, i, t, ans, prims)
+                else:
+                    c = jvp(t, ans, *prims, **params)
         else:
             c = jvp(t, ans, *prims, **params)
         tangent = c if tangent is None else tangent + c
@@ -131,7 +136,8 @@ def _batch_of(tans: list[Any], prims: list[Any]) -> tuple[int, ...]:
 
 
 def _fit_tangent(tangent: Any, ans: Any, tans: list[Any], prims: list[Any]) -> Any:
-    """Make the tangent exactly ``batch + ans.shape`` (zeros when no rule contributed)."""
+    """Make the tangent exactly ``batch + ans.shape`` (zeros when no rule contributed), and
+    complex when ``ans`` is (a real input's tangent may reach a complex output unchanged)."""
     if type(tangent) is float and type(ans) is float:
         return tangent
     expected = _batch_of(tans, prims) + shape_of(ans)
@@ -142,19 +148,28 @@ def _fit_tangent(tangent: Any, ans: Any, tans: list[Any], prims: list[Any]) -> A
         return np.zeros(expected, dtype=dtype)[()]  # [()]: a float32 scalar stays float32
     if shape_of(tangent) != expected:
         tangent = broadcast_to(tangent, expected)
+    if is_complex(ans) and not is_complex(tangent):
+        tangent = as_complex(tangent)
     return tangent
 
 
 def _float_dtype(x: Any) -> np.dtype:
     dtype = getattr(primal_of(x), "dtype", None)
-    return dtype if dtype is not None and dtype.kind == "f" else np.dtype(np.float64)
+    return dtype if dtype is not None and dtype.kind in "fc" else np.dtype(np.float64)
 
 
 def _cast_like(tangent: Any, primal: Any) -> Any:
-    """The tangent in the primal's float dtype (a Python float seed too: float32 stays float32)."""
+    """The tangent in the primal's dtype (a Python float seed too: float32 stays float32, a
+    complex primal gets a complex tangent); a complex tangent of a real primal is refused."""
+    if is_complex(tangent) and not is_complex(primal):
+        raise TypeError(
+            f"Dual: a complex tangent ({tangent!r}) for a real primal ({primal!r}); a real "
+            "value moves in real directions only: make the primal complex (x + 0j) to "
+            "differentiate along an imaginary direction"
+        )
     dtype = getattr(primal, "dtype", None)
-    if dtype is None or dtype.kind != "f" or getattr(tangent, "dtype", None) == dtype:
+    if dtype is None or dtype.kind not in "fc" or getattr(tangent, "dtype", None) == dtype:
         return tangent
-    if isinstance(tangent, (float, np.ndarray, np.generic)):  # not a nested tracer
+    if isinstance(tangent, (float, complex, np.ndarray, np.generic)):  # not a nested tracer
         return np.asarray(tangent, dtype=dtype)[()]
     return tangent

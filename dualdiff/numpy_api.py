@@ -28,7 +28,7 @@ _HANDLERS: dict[Any, Callable[..., Any]] = {
 _ON_PRIMALS = {
     np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
     np.isfinite, np.isnan, np.isinf, np.signbit, np.logical_and, np.logical_or,
-    np.logical_not, np.logical_xor, np.floor, np.ceil, np.round, np.rint, np.trunc,
+    np.logical_not, np.logical_xor,
 }  # fmt: skip
 
 

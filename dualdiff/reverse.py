@@ -14,9 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from ._util import as_float, primal_of, shape_of
+from ._util import as_float, is_complex, primal_of, shape_of
 from .core import Rule, Tracer, bind, call_primal, current_level, new_level
 from .ops import sum_to_shape
+from .ops.complex import real, real_valued_vjp
 from .tracer import _EMPTY, ArrayOps
 
 _ACTIVE: contextvars.ContextVar[Tape | None] = contextvars.ContextVar("dualdiff_tape", default=None)
@@ -264,11 +265,23 @@ def _seed(target: Any, output_gradient: Any) -> Any:
             raise ValueError(
                 f"output_gradient has shape {gshape} but the target has shape {vshape}"
             )
-        return as_float(output_gradient)
+        seed = as_float(output_gradient)
+        if is_complex(seed) and not is_complex(value):
+            raise TypeError(
+                "output_gradient is complex but the target is real: a real value's cotangent "
+                "is real (take dd.real / dd.imag of a complex target instead)"
+            )
+        return seed
     if shape_of(value) != ():
         raise ValueError(
             f"the gradient of a non-scalar output (shape {shape_of(value)}) is a Jacobian: "
             "use dd.jacrev / dd.vjp, or pass output_gradient= (the vector u of u^T J)"
+        )
+    if is_complex(value):
+        raise TypeError(
+            "the gradient of a complex target is not defined by itself: differentiate a real "
+            "value (dd.real(y), dd.abs(y) ** 2), or pass output_gradient=1.0 for the "
+            "derivative f'(z) of a holomorphic f (dd.grad(f, holomorphic=True))"
         )
     return ones_like(value)
 
@@ -307,7 +320,10 @@ def backprop(
                 continue
             c = vjp(g, ans, *vals, **params)
             if type(c) is not float:
-                xshape = shape_of(vals[pos])
+                x = vals[pos]
+                if not (_real_array(x) and _real_array(c)):  # real arrays: nothing to adjust
+                    c = _complex_cotangent(rule, pos, c, g, ans, vals)
+                xshape = shape_of(x)
                 if shape_of(c) != xshape:
                     c = sum_to_shape(c, xshape)
             prev = cts.get(inode)
@@ -320,6 +336,23 @@ def backprop(
                 owned.add(inode)
     cts.update(kept)
     return cts
+
+
+def _real_array(x: Any) -> bool:
+    return type(x) is np.ndarray and x.dtype.kind != "c"
+
+
+def _complex_cotangent(
+    rule: Rule, pos: int, c: Any, g: Any, ans: Any, vals: tuple[Any, ...]
+) -> Any:
+    """Cotangent ``c`` for input ``pos`` under JAX's convention: a real input takes its real
+    part; a complex input of an elementwise op with real output takes g conj(d) (see
+    :mod:`dualdiff.ops.complex`)."""
+    if is_complex(vals[pos]):
+        if rule.derivs is not None and not is_complex(ans):
+            return real_valued_vjp(rule, pos, g, ans, vals)
+        return c
+    return real(c) if is_complex(c) else c
 
 
 def _adds_in_place(total: Any, c: Any) -> bool:
@@ -561,7 +594,7 @@ def ones_like(value: Any) -> Any:
     p = primal_of(value)
     if type(p) is float or not hasattr(p, "dtype"):
         return 1.0
-    dtype = p.dtype if p.dtype.kind == "f" else np.float64
+    dtype = p.dtype if p.dtype.kind in "fc" else np.float64
     return np.ones(np.shape(p), dtype=dtype)
 
 
@@ -575,7 +608,8 @@ def zeros_like(value: Any) -> Any:
 
 def plain(g: Any, like: Any) -> Any:
     """A gradient as the user gets it: a float for a float input, otherwise a writable array
-    (or NumPy scalar) of the input's float dtype, even where a float64 value met a float32 one."""
+    (or NumPy scalar) of the input's dtype, even where a float64 value met a float32 one (a
+    complex input's gradient is complex even where only real cotangents reached it)."""
     if type(g) is float and type(like) is float:  # scalar code: nothing to convert
         return g
     if type(like) is float and isinstance(g, (float, np.floating, np.ndarray)) and np.ndim(g) == 0:
@@ -586,9 +620,13 @@ def plain(g: Any, like: Any) -> Any:
             g = g.copy()
         if g.shape != np.shape(p):
             g = np.broadcast_to(g, np.shape(p)).copy()
-    elif isinstance(g, np.floating) and isinstance(p, np.ndarray):
+    elif isinstance(g, (np.floating, np.complexfloating)) and isinstance(p, np.ndarray):
         g = np.asarray(g)
     dtype = getattr(p, "dtype", None)
-    if isinstance(g, (np.ndarray, np.floating)) and dtype is not None and dtype.kind == "f":
+    if dtype is None or dtype.kind not in "fc":
+        return g
+    if isinstance(g, (np.ndarray, np.floating, np.complexfloating)):
         g = g.astype(dtype, copy=False)
+    elif dtype.kind == "c" and isinstance(g, (float, complex)):
+        g = dtype.type(g)
     return g

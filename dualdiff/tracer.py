@@ -224,6 +224,19 @@ class ArrayOps(Tracer):
     def T(self) -> Any:
         return ops.transpose(self)
 
+    @property
+    def real(self) -> Any:
+        return ops.real(self)
+
+    @property
+    def imag(self) -> Any:
+        return ops.imag(self)
+
+    def conj(self) -> Any:
+        return ops.conj(self)
+
+    conjugate = conj
+
     def __len__(self) -> int:
         shape = self.shape
         if not shape:

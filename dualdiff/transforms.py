@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import ops
-from ._util import as_float, primal_of, shape_of, zeros_like_shape
+from ._util import as_float, is_complex, primal_of, shape_of, zeros_like_shape
 from .core import Tracer, list_hint, new_level
 from .forward import Dual
 from .pytree import TreeDef, tree_flatten, tree_unflatten
@@ -94,23 +94,27 @@ def _check_argnums(argnums: Any, nargs: int, name: str) -> tuple[tuple[int, ...]
     return tuple(out), single
 
 
-def _is_complex(x: Any) -> bool:
+# Which dtypes a transform accepts for its inputs or outputs, as in JAX: "any" (real or
+# complex), "real", or "complex" (holomorphic=True).
+ANY, REAL, COMPLEX = "any", "real", "complex"
+
+
+def _dtype_name(x: Any) -> str:
     p = primal_of(x)
-    return isinstance(p, complex) or (getattr(p, "dtype", None) is not None and p.dtype.kind == "c")
+    return "float" if type(p) is float else str(np.result_type(p))
 
 
-def _complex_error(name: str, what: str) -> TypeError:
+def _holomorphic_error(name: str, what: str, x: Any) -> TypeError:
     return TypeError(
-        f"{name}: {what} is complex, but dualdiff differentiates real functions only "
-        "(its rules are not holomorphic); split the computation into real and imaginary "
-        "parts, or use dd.numeric.derivative(f, x, method='complex') for a complex-step "
-        "derivative of a real function"
+        f"{name} with holomorphic=True requires complex {what}, but got {_dtype_name(x)}; "
+        "make it complex (x + 0j), or leave holomorphic=False"
     )
 
 
-def _input_leaf(x: Any, name: str, argnum: int) -> Any:
-    """A leaf of a differentiated argument, promoted to float (ints become float64)."""
-    if type(x) is float:
+def _input_leaf(x: Any, name: str, argnum: int, dtypes: str = ANY) -> Any:
+    """A leaf of a differentiated argument, promoted to float (ints become float64), of the
+    kind ``dtypes`` allows."""
+    if type(x) is float and dtypes != COMPLEX:
         return x
     try:
         x = as_float(x)
@@ -120,45 +124,52 @@ def _input_leaf(x: Any, name: str, argnum: int) -> Any:
             "and numeric arrays can be differentiated. Pass other values in an argument "
             "that argnums does not select, or close over them"
         ) from None
-    if _is_complex(x):
-        raise _complex_error(name, f"argument {argnum}")
+    if dtypes == COMPLEX and not is_complex(x):
+        raise _holomorphic_error(name, f"inputs (argument {argnum})", x)
+    if dtypes == REAL and is_complex(x):
+        raise TypeError(
+            f"{name} requires real inputs, but argument {argnum} is {_dtype_name(x)}. For "
+            f"the derivative of a holomorphic function pass holomorphic=True; for a "
+            "non-holomorphic function of complex inputs use dd.jacrev (real outputs) or "
+            "dd.jvp directly"
+        )
     return x
 
 
-def _inputs(args: tuple[Any, ...], nums: tuple[int, ...], name: str) -> Inputs:
-    """The ``nums`` arguments, flattened and checked."""
+def _inputs(args: tuple[Any, ...], nums: tuple[int, ...], name: str, dtypes: str = ANY) -> Inputs:
+    """The ``nums`` arguments, flattened and checked (see :func:`_input_leaf`)."""
     inputs = []
     for i in nums:
         a = args[i]
-        if type(a) is float:  # the common scalar case, without the tree walk
+        if type(a) is float and dtypes != COMPLEX:  # the common scalar case, no tree walk
             inputs.append(([a], _LEAF))
             continue
         leaves, td = tree_flatten(a)
-        inputs.append(([_input_leaf(x, name, i) for x in leaves], td))
+        inputs.append(([_input_leaf(x, name, i, dtypes) for x in leaves], td))
     return inputs
 
 
-def _check_output(value: Any, name: str) -> None:
-    """An output leaf must be a real number or a real numeric array."""
+def _check_output(value: Any, name: str, dtypes: str = ANY) -> None:
+    """An output leaf must be a number or a numeric array, of the kind ``dtypes`` allows."""
     p = primal_of(value)
-    if type(p) is float:
+    if type(p) is float and dtypes != COMPLEX:
         return
     dtype = getattr(p, "dtype", None)
     kind = dtype.kind if dtype is not None else np.asarray(p).dtype.kind
-    if kind == "c":
-        raise _complex_error(name, "the function's output")
-    if kind not in "biuf":
+    if kind not in "biufc":
         raise TypeError(
             f"{name}: the function returned a {type(p).__name__} where a number or numeric "
             "array was expected; return other values as aux (has_aux=True)"
         )
-
-
-def _check_derivative(d: Any, name: str) -> Any:
-    """A computed derivative; complex means a complex value passed through the function."""
-    if type(d) is not float and _is_complex(d):
-        raise _complex_error(name, "a value inside the function")
-    return d
+    if dtypes == COMPLEX and kind != "c":
+        raise _holomorphic_error(name, "outputs", p)
+    if dtypes == REAL and kind == "c":
+        raise TypeError(
+            f"{name} requires a real-valued output, but the function returned "
+            f"{_dtype_name(p)}. For the derivative f'(z) of a holomorphic f pass "
+            "holomorphic=True; otherwise differentiate a real value such as dd.real(y), "
+            "dd.imag(y) or dd.abs(y) ** 2 (or use dd.vjp / dd.jvp directly)"
+        )
 
 
 def _split_aux(out: Any, has_aux: bool, name: str) -> tuple[Any, Any]:
@@ -183,7 +194,7 @@ def _size(x: Any) -> int:
 
 
 def _cast_like(t: Any, x: Any) -> Any:
-    """A seed tangent or cotangent ``t`` in ``x``'s float dtype (a float for a float ``x``)."""
+    """A seed tangent or cotangent ``t`` in ``x``'s dtype (a float for a float ``x``)."""
     t = as_float(t)
     if isinstance(t, Tracer):
         return t
@@ -192,7 +203,7 @@ def _cast_like(t: Any, x: Any) -> Any:
         return float(t) if np.ndim(t) == 0 else t
     dtype = getattr(p, "dtype", None)
     numpy_t = isinstance(t, (np.ndarray, np.generic))  # a Python float has no dtype to compare
-    if dtype is not None and dtype.kind == "f" and (not numpy_t or t.dtype != dtype):
+    if dtype is not None and dtype.kind in "fc" and (not numpy_t or t.dtype != dtype):
         t = np.asarray(t, dtype=dtype) if np.ndim(t) else dtype.type(t)
     return t
 
@@ -239,28 +250,28 @@ def _unwrap(out: Any, tape: Tape) -> Any:
     return out.value if isinstance(out, Var) and tape.node_of(out) is not None else out
 
 
-def _grads(cts: dict[int, Any], wrapped: list[list[Var]], inputs: Inputs, name: str) -> list[Any]:
+def _grads(cts: dict[int, Any], wrapped: list[list[Var]], inputs: Inputs) -> list[Any]:
     """The gradient of each argument from the leaves' cotangents (zeros where none arrived)."""
     grads = []
     for xs, (_, td) in zip(wrapped, inputs, strict=True):
-        leaves = [_leaf_grad(cts, v, name) for v in xs]
+        leaves = [_leaf_grad(cts, v) for v in xs]
         grads.append(leaves[0] if td is _LEAF else tree_unflatten(td, leaves))
     return grads
 
 
-def _leaf_grad(cts: dict[int, Any], v: Var, name: str) -> Any:
+def _leaf_grad(cts: dict[int, Any], v: Var) -> Any:
     """The gradient of input leaf ``v``: its cotangent as the user gets it, or zeros."""
     g = cts.get(v._node)
     if g is None:
         return zeros_like(v.value)
     if type(g) is float and type(v.value) is float:  # scalar code: nothing to check
         return g
-    return _check_derivative(plain(g, v.value), name)
+    return plain(g, v.value)
 
 
-def _scalar_value(out: Any, tape: Tape) -> Any:
-    """The value of ``grad``'s output, which must be one real number."""
-    if type(out) is Var and out._tape is tape and type(out.value) is float:
+def _scalar_value(out: Any, tape: Tape, holomorphic: bool) -> Any:
+    """The value of ``grad``'s output, which must be one real number (complex: holomorphic)."""
+    if type(out) is Var and out._tape is tape and type(out.value) is float and not holomorphic:
         return out.value  # the common scalar case: nothing to check
     if isinstance(out, (list, tuple, dict)):
         raise ValueError(
@@ -269,7 +280,7 @@ def _scalar_value(out: Any, tape: Tape) -> Any:
             "to return extra values"
         )
     value = _unwrap(out, tape)
-    _check_output(value, "grad")
+    _check_output(value, "grad", COMPLEX if holomorphic else REAL)
     if shape_of(value) != ():
         raise ValueError(
             f"grad requires a scalar output, but the function returned shape "
@@ -280,52 +291,62 @@ def _scalar_value(out: Any, tape: Tape) -> Any:
 
 
 def value_and_grad(
-    f: Callable[..., Any], argnums: Any = 0, has_aux: bool = False
+    f: Callable[..., Any], argnums: Any = 0, has_aux: bool = False, holomorphic: bool = False
 ) -> Callable[..., Any]:
     """``f`` and its gradient with respect to ``argnums``, in one reverse pass.
 
     ``f`` must return a real scalar (with ``has_aux``, a pair ``(scalar, aux)``).
     Returns ``(value, grad)`` or ``((value, aux), grad)``; ``grad`` is shaped
-    like the argument (a tuple of those for a tuple ``argnums``).
+    like the argument (a tuple of those for a tuple ``argnums``). ``holomorphic``
+    as in :func:`grad`.
     """
     _check_callable(f, "grad")
 
     @functools.wraps(f)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        value, aux, g = _value_and_grad(f, argnums, has_aux, args, kwargs)
+        value, aux, g = _value_and_grad(f, argnums, has_aux, args, kwargs, holomorphic)
         return ((value, aux), g) if has_aux else (value, g)
 
     return wrapped
 
 
-def grad(f: Callable[..., Any], argnums: Any = 0, has_aux: bool = False) -> Callable[..., Any]:
+def grad(
+    f: Callable[..., Any], argnums: Any = 0, has_aux: bool = False, holomorphic: bool = False
+) -> Callable[..., Any]:
     """The gradient of real scalar-valued ``f`` with respect to ``argnums`` (reverse mode).
 
     ``dd.grad(f)(x)`` has the shape of ``x`` (a pytree of them for a pytree x);
-    with ``has_aux`` it returns ``(grad, aux)``.
+    with ``has_aux`` it returns ``(grad, aux)``. For a complex input z = x + iy
+    the gradient is ∂f/∂x - i ∂f/∂y, as in JAX. ``holomorphic=True`` takes
+    complex inputs and a complex output, and returns f'(z).
     """
     _check_callable(f, "grad")
 
     @functools.wraps(f)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        _, aux, g = _value_and_grad(f, argnums, has_aux, args, kwargs)
+        _, aux, g = _value_and_grad(f, argnums, has_aux, args, kwargs, holomorphic)
         return (g, aux) if has_aux else g
 
     return wrapped
 
 
 def _value_and_grad(
-    f: Callable[..., Any], argnums: Any, has_aux: bool, args: tuple[Any, ...], kwargs: Any
+    f: Callable[..., Any],
+    argnums: Any,
+    has_aux: bool,
+    args: tuple[Any, ...],
+    kwargs: Any,
+    holomorphic: bool = False,
 ) -> tuple[Any, Any, Any]:
     """One call of ``value_and_grad(f)``: (value, aux's values or None, gradient)."""
     nums, single = _argnums(argnums, len(args), "grad")
-    inputs = _inputs(args, nums, "grad")
+    inputs = _inputs(args, nums, "grad", COMPLEX if holomorphic else ANY)
     tape, xs, out = _record(f, args, kwargs, nums, inputs)
     out, aux = _split_aux(out, has_aux, "grad")
-    value = _scalar_value(out, tape)
+    value = _scalar_value(out, tape, holomorphic)
     node = tape.node_of(out)
     cts = {} if node is None else backprop(tape.entries, {node: ones_like(value)}, set(), True)
-    grads = _grads(cts, xs, inputs, "grad")
+    grads = _grads(cts, xs, inputs)
     if has_aux:
         aux = _strip(aux, lambda x: _unwrap(x, tape))
     return value, aux, grads[0] if single else tuple(grads)
@@ -348,8 +369,11 @@ def _seeds(
                 f"vjp_fn: cotangent leaf {k} has shape {shape_of(u)}, but output leaf {k} has "
                 f"shape {shape_of(v)}"
             )
-        if _is_complex(u):
-            raise _complex_error("vjp_fn", f"cotangent leaf {k}")
+        if is_complex(u) and not is_complex(v):
+            raise TypeError(
+                f"vjp_fn: cotangent leaf {k} is complex but output leaf {k} is real; a real "
+                "output's cotangent is real"
+            )
         node = tape.node_of(o)
         if node is not None:
             u = _cast_like(u, v)
@@ -377,7 +401,7 @@ def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> Any:
     def vjp_fn(cotangent: Any) -> tuple[Any, ...]:
         seeds = _seeds(cotangent, out_leaves, values, out_td, tape)
         cts = backprop(tape.entries, seeds, set(), False) if seeds else {}
-        return tuple(_grads(cts, xs, inputs, "vjp"))
+        return tuple(_grads(cts, xs, inputs))
 
     result = tree_unflatten(out_td, values)
     if has_aux:
@@ -413,8 +437,11 @@ def _check_tangents(primals: Any, tangents: Any, name: str) -> list[Any]:
                     f"{name}: tangent {i} has a leaf of shape {shape_of(b)} where primal {i} "
                     f"has shape {shape_of(a)}"
                 )
-            if _is_complex(b):
-                raise _complex_error(name, f"tangent {i}")
+            if is_complex(b) and not is_complex(a):
+                raise TypeError(
+                    f"{name}: tangent {i} is complex but primal {i} is real; a real input "
+                    "moves in real directions only (make the primal complex, x + 0j)"
+                )
         seeds.extend(tl)
     return seeds
 
@@ -429,6 +456,7 @@ def _push(
     batch: tuple[int, ...],
     has_aux: bool,
     name: str,
+    out_dtypes: str = ANY,
 ) -> tuple[TreeDef, list[Any], list[Any], Any]:
     """Run ``f`` with the inputs' leaves as Duals carrying ``seeds`` (leading axes ``batch``).
 
@@ -457,12 +485,12 @@ def _push(
     prims, tans = [], []
     for o in leaves:
         p = unwrap(o)
-        _check_output(p, name)
+        _check_output(p, name, out_dtypes)
         prims.append(p)
         if p is o:
             tans.append(zeros_like_shape(batch + shape_of(p), p))
         else:
-            tans.append(_check_derivative(o.tangent, name))
+            tans.append(o.tangent)
     return td, prims, tans, _strip(aux, unwrap) if has_aux else None
 
 
@@ -519,7 +547,7 @@ def derivative(f: Callable[..., Any]) -> Callable[..., Any]:
 def _finish(block: Any, x: Any) -> Any:
     """A Jacobian block as the user gets it: a float for float in and out, a writable array."""
     if isinstance(block, np.ndarray):
-        if type(x) is float and block.shape == ():
+        if type(x) is float and block.shape == () and block.dtype.kind == "f":
             return float(block)
         return block if block.flags.writeable else block.copy()
     if type(x) is float and isinstance(block, np.floating):
@@ -584,6 +612,7 @@ def jacfwd(
     f: Callable[..., Any],
     argnums: Any = 0,
     has_aux: bool = False,
+    holomorphic: bool = False,
     *,
     chunk_size: int | None = None,
 ) -> Callable[..., Any]:
@@ -592,16 +621,20 @@ def jacfwd(
     All basis directions ride in one batched tangent (``chunk_size`` at a
     time; by default as many as keep a seed under 4M elements), so an
     n-input Jacobian costs one vectorized pass rather than n. With
-    ``has_aux``: ``(jacobian, aux)``.
+    ``has_aux``: ``(jacobian, aux)``. Inputs are real (outputs may be complex)
+    unless ``holomorphic=True``: then inputs and outputs are complex and the
+    entries are the complex derivatives ∂f_i/∂z_j.
     """
     _check_callable(f, "jacfwd")
     if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size < 1):
         raise ValueError(f"jacfwd: chunk_size must be a positive int, got {chunk_size!r}")
 
+    out_dtype = COMPLEX if holomorphic else ANY
+
     @functools.wraps(f)
     def jac(*args: Any, **kwargs: Any) -> Any:
         nums, single = _argnums(argnums, len(args), "jacfwd")
-        inputs = _inputs(args, nums, "jacfwd")
+        inputs = _inputs(args, nums, "jacfwd", COMPLEX if holomorphic else REAL)
         leaves = [x for xs, _ in inputs for x in xs]
         n = sum(_size(x) for x in leaves)
         chunk = chunk_size or max(1, min(n, _CHUNK_ELEMENTS // max(n, 1)))
@@ -610,7 +643,7 @@ def jacfwd(
             k = min(chunk, n - start)
             seeds = _basis(leaves, start, k)
             td, prims, tans, aux = _push(
-                f, args, kwargs, nums, inputs, seeds, (k,), has_aux, "jacfwd"
+                f, args, kwargs, nums, inputs, seeds, (k,), has_aux, "jacfwd", out_dtype
             )
             parts.append(tans)
         cols = [_columns(parts, j) for j in range(len(prims))]
@@ -625,7 +658,7 @@ def _reverse_columns(tape: Tape, out: Any, value: Any, xs: list[Var]) -> Any:
     oshape = shape_of(value)
     n = sum(_size(v.value) for v in xs)
     dtype = getattr(primal_of(value), "dtype", np.dtype(np.float64))
-    dtype = dtype if dtype.kind == "f" else np.dtype(np.float64)
+    dtype = dtype if dtype.kind in "fc" else np.dtype(np.float64)
     node = tape.node_of(out)
     if node is None or _size(value) == 0:  # a constant or empty output: nothing to sweep
         return np.zeros((*oshape, n), dtype=dtype)
@@ -654,6 +687,7 @@ def _reverse_jacobian(
     single: bool,
     has_aux: bool,
     name: str,
+    holomorphic: bool,
 ) -> Any:
     """The Jacobian of ``out`` (recorded on ``tape``) with respect to the Vars ``xs``,
     paired with ``aux``'s values when ``has_aux``."""
@@ -662,28 +696,32 @@ def _reverse_jacobian(
     values, cols = [], []
     for o in out_leaves:
         value = _unwrap(o, tape)
-        _check_output(value, name)
+        _check_output(value, name, COMPLEX if holomorphic else REAL)
         values.append(value)
-        cols.append(_check_derivative(_reverse_columns(tape, o, value, flat_xs), name))
+        cols.append(_reverse_columns(tape, o, value, flat_xs))
     result = _assemble(out_td, cols, values, inputs, single)
     return (result, _strip(aux, lambda x: _unwrap(x, tape))) if has_aux else result
 
 
-def jacrev(f: Callable[..., Any], argnums: Any = 0, has_aux: bool = False) -> Callable[..., Any]:
+def jacrev(
+    f: Callable[..., Any], argnums: Any = 0, has_aux: bool = False, holomorphic: bool = False
+) -> Callable[..., Any]:
     """The Jacobian of ``f`` by reverse mode, shaped ``out.shape + in.shape``.
 
     ``f`` is recorded once; then one reverse pass per output element. With
-    ``has_aux``: ``(jacobian, aux)``.
+    ``has_aux``: ``(jacobian, aux)``. Outputs are real (inputs may be complex:
+    rows are gradients as in :func:`grad`) unless ``holomorphic=True``: then
+    inputs and outputs are complex and the entries are ∂f_i/∂z_j.
     """
     _check_callable(f, "jacrev")
 
     @functools.wraps(f)
     def jac(*args: Any, **kwargs: Any) -> Any:
         nums, single = _argnums(argnums, len(args), "jacrev")
-        inputs = _inputs(args, nums, "jacrev")
+        inputs = _inputs(args, nums, "jacrev", COMPLEX if holomorphic else ANY)
         tape, xs, out = _record(f, args, kwargs, nums, inputs)
         out, aux = _split_aux(out, has_aux, "jacrev")
-        return _reverse_jacobian(tape, xs, inputs, out, aux, single, has_aux, "jacrev")
+        return _reverse_jacobian(tape, xs, inputs, out, aux, single, has_aux, "jacrev", holomorphic)
 
     return jac
 
@@ -699,7 +737,11 @@ def _shape_key(args: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def jacobian(
-    f: Callable[..., Any], argnums: Any = 0, mode: str = "auto", has_aux: bool = False
+    f: Callable[..., Any],
+    argnums: Any = 0,
+    mode: str = "auto",
+    has_aux: bool = False,
+    holomorphic: bool = False,
 ) -> Callable[..., Any]:
     """The Jacobian of ``f``, shaped ``out.shape + in.shape``.
 
@@ -708,11 +750,13 @@ def jacobian(
     (n passes forward are then no dearer than m backward) and reverse mode
     otherwise. To learn the output size it records ``f`` once, and keeps that
     record when reverse mode wins; the choice is remembered per argument
-    shapes, so later calls run the chosen mode directly.
+    shapes, so later calls run the chosen mode directly. Complex inputs without
+    ``holomorphic`` take reverse mode, the one that defines them (see :func:`jacrev`).
     """
     if mode not in ("auto", "fwd", "rev"):
         raise ValueError(f"jacobian: mode must be 'auto', 'fwd' or 'rev', got {mode!r}")
-    fwd, rev = jacfwd(f, argnums, has_aux), jacrev(f, argnums, has_aux)
+    fwd = jacfwd(f, argnums, has_aux, holomorphic)
+    rev = jacrev(f, argnums, has_aux, holomorphic)
     if mode != "auto":
         return fwd if mode == "fwd" else rev
     modes: dict[tuple[Any, ...], Callable[..., Any]] = {}
@@ -724,25 +768,32 @@ def jacobian(
         if chosen is not None:
             return chosen(*args, **kwargs)
         nums, single = _argnums(argnums, len(args), "jacobian")
-        inputs = _inputs(args, nums, "jacobian")
+        inputs = _inputs(args, nums, "jacobian", COMPLEX if holomorphic else ANY)
         tape, xs, out = _record(f, args, kwargs, nums, inputs)
         out, aux = _split_aux(out, has_aux, "jacobian")
-        n = sum(_size(x) for leaves, _ in inputs for x in leaves)
+        leaves = [x for xs_, _ in inputs for x in xs_]
+        n = sum(_size(x) for x in leaves)
         m = sum(_size(_unwrap(o, tape)) for o in tree_flatten(out)[0])
+        forward = n <= m and (holomorphic or not any(is_complex(x) for x in leaves))
         if len(modes) >= _MODE_CACHE:
             modes.clear()
-        modes[key] = fwd if n <= m else rev
-        if n <= m:
+        modes[key] = fwd if forward else rev
+        if forward:
             return fwd(*args, **kwargs)
-        return _reverse_jacobian(tape, xs, inputs, out, aux, single, has_aux, "jacobian")
+        return _reverse_jacobian(
+            tape, xs, inputs, out, aux, single, has_aux, "jacobian", holomorphic
+        )
 
     return jac
 
 
-def hessian(f: Callable[..., Any], argnums: Any = 0, has_aux: bool = False) -> Callable[..., Any]:
+def hessian(
+    f: Callable[..., Any], argnums: Any = 0, has_aux: bool = False, holomorphic: bool = False
+) -> Callable[..., Any]:
     """The Hessian of real scalar ``f``, shaped ``in.shape + in.shape``: forward over reverse
-    (``jacfwd(grad(f))``). With ``has_aux``: ``(hessian, aux)``."""
-    inner = grad(f, argnums, has_aux)
+    (``jacfwd(grad(f))``). With ``has_aux``: ``(hessian, aux)``; ``holomorphic`` as in
+    :func:`jacfwd` (the second complex derivative of a holomorphic ``f``)."""
+    inner = grad(f, argnums, has_aux, holomorphic)
 
     def gradient(*args: Any, **kwargs: Any) -> Any:
         try:
@@ -757,7 +808,7 @@ def hessian(f: Callable[..., Any], argnums: Any = 0, has_aux: bool = False) -> C
                 "+ in.shape)"
             ) from err
 
-    return jacfwd(gradient, argnums, has_aux)
+    return jacfwd(gradient, argnums, has_aux, holomorphic)
 
 
 def hvp(f: Callable[..., Any], primals: Any, tangents: Any) -> Any:

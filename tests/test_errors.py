@@ -201,7 +201,7 @@ def test_non_numeric_operand_names_the_op_and_the_type(call: Any, op: str, kind:
 def test_transforms_refuse_non_numeric_and_complex_arguments() -> None:
     with pytest.raises(TypeError, match=r"grad: argument 0.*str.*argnums"):
         dd.grad(lambda x: x)("a")
-    with pytest.raises(TypeError, match=r"grad: argument 0 is complex.*real"):
+    with pytest.raises(TypeError, match=r"grad requires a real-valued output.*complex128"):
         dd.grad(lambda x: x)(1j)
 
 

@@ -247,6 +247,43 @@ ELEMENTWISE: dict[str, Draw] = {
 }
 
 
+def near_integer(x: Any, offset: float = 0.0) -> Any:
+    """Near a jump of a rounding op: an integer (+ offset: 0.5 for rint's ties)."""
+    x = _p(x) - offset
+    return near(x, np.round(x))
+
+
+def near_quotient_jump(x: Any, y: Any) -> Any:
+    """Where x // y jumps (x / y near an integer) or y is near 0."""
+    return near(y, 0) | near_integer(_p(x) / _p(y))
+
+
+ELEMENTWISE |= {
+    "exp2": unary(np.exp2),
+    "log2": unary(np.log2),
+    "log10": unary(np.log10),
+    "logaddexp": nary(2, np.logaddexp),
+    "logaddexp2": nary(2, np.logaddexp2),
+    "hypot": nary(2, np.hypot, kink=lambda x, y: near(x, 0) & near(y, 0)),
+    "deg2rad": unary(np.deg2rad),
+    "rad2deg": unary(np.rad2deg),
+    "arcsinh": unary(np.arcsinh),
+    "arccosh": unary(np.arccosh),
+    "arctanh": unary(np.arctanh),
+    "sinc": unary(np.sinc),
+    "fabs": unary(np.fabs, kink=lambda x: near(x, 0)),
+    "cbrt": unary(np.cbrt, kink=lambda x: near(x, 0)),  # an infinite slope
+    "floor_divide": nary(2, np.floor_divide, kink=near_quotient_jump),
+    "remainder": nary(2, np.remainder, kink=near_quotient_jump),
+    "fmod": nary(2, np.fmod, kink=near_quotient_jump),
+    "floor": unary(np.floor, kink=near_integer),
+    "ceil": unary(np.ceil, kink=near_integer),
+    "trunc": unary(np.trunc, kink=near_integer),
+    "rint": unary(np.rint, kink=lambda x: near_integer(x, 0.5)),
+    "round": unary(np.round, kink=lambda x: near_integer(x, 0.5)),
+}
+
+
 # SciPy's special functions (the `scipy` extra), against SciPy itself
 if importlib.util.find_spec("scipy") is not None:
     import scipy.special as sc

@@ -11,10 +11,12 @@ from importlib.util import find_spec
 from types import ModuleType
 
 from . import (
+    complex,
     creation,
     decompositions,
     diagonals,
     elementwise,
+    fft,
     joining,
     linalg,
     norms,
@@ -25,6 +27,7 @@ from . import (
     shape,
     signal,
 )
+from .complex import *  # noqa: F403
 from .creation import *  # noqa: F403
 from .decompositions import *  # noqa: F403
 from .diagonals import *  # noqa: F403
@@ -47,6 +50,7 @@ MODULES += (joining, rearranging, diagonals, ranges)
 MODULES += (creation,)
 MODULES += (products, signal)
 MODULES += (decompositions, norms)
+MODULES += (complex, fft)
 
 if find_spec("scipy") is not None:  # SciPy's groups come with the optional `scipy` extra
     from . import special

@@ -9,14 +9,16 @@ Order follows NumPy's "Mathematical functions" page.
 
 from __future__ import annotations
 
+import builtins
 import math
 import operator
 from typing import Any
 
 import numpy as np
 
-from .._util import binary, mask, primal_of, unary
-from ..core import elementwise
+from .._util import binary, compare, mask, primal_of, shape_of, unary, zeros_like_shape
+from ..core import Tracer, elementwise
+from .creation import astype
 
 # --- arithmetic --------------------------------------------------------------
 
@@ -39,18 +41,57 @@ divide = elementwise(
 negative = elementwise("negative", unary(operator.neg, np.negative), derivs=-1, doc="-x.")
 
 
+def _both_zero(x: Any, y: Any) -> Any:
+    return np.logical_and(np.equal(x, 0), np.equal(y, 0))
+
+
+def _pow_dx(ans: Any, x: Any, y: Any) -> Any:
+    """d/dx x**y = y x**(y-1), and 0 where x == y == 0: x**0 is constant, at every order
+    (the formula would give 0 * inf there; elsewhere a zero exponent gives 0 * x**-1 = 0)."""
+    if (type(y) is float or type(y) is int) and y != 0:  # x ** 2.0: nothing to guard
+        return y * power(x, y - 1)
+    if not isinstance(y, Tracer) and not np.any(np.equal(y, 0)):
+        return y * power(x, y - 1)
+    zero = compare(_both_zero, x, y)  # reads x: dd.compile learns of it (see replay.py)
+    if not np.any(zero):
+        return y * power(x, y - 1)
+    return y * power(where(zero, 1.0, x), y - 1)
+
+
 def _pow_dy(ans: Any, x: Any, y: Any) -> Any:
-    # d/dy x**y = x**y log x; at x == 0 the limit along x**y -> 0 is 0, not nan.
-    safe_x = where(primal_of(x) == 0, 1.0, x)
-    return ans * log(safe_x)
+    """d/dy x**y = x**y log x, and 0 where x == 0 (the limit along y > 0; the formula
+    would give 0 * -inf there, or inf * 0 for y < 0)."""
+    zero = np.equal(primal_of(x), 0)
+    if not np.any(zero):
+        return ans * log(x)
+    safe_x = where(zero, 1.0, x)
+    return power(safe_x, y) * log(safe_x)
 
 
 power = elementwise(
     "power",
     binary(math.pow, np.power),
-    derivs=(lambda ans, x, y: y * power(x, y - 1), _pow_dy),
+    derivs=(_pow_dx, _pow_dy),
     doc="x ** y; the exponent may be a constant or differentiated.",
 )
+
+
+def _float64(x: Any) -> Any:
+    """x promoted to float64 or wider, as np.float_power promotes its inputs."""
+    if isinstance(x, Tracer):
+        dtype = np.result_type(primal_of(x), np.float64)
+        return x if np.result_type(primal_of(x)) == dtype else astype(x, dtype)
+    return np.asarray(x, dtype=np.result_type(x, np.float64))
+
+
+def float_power(x: Any, y: Any) -> Any:
+    """``np.float_power``: x ** y computed in float64 (float32 inputs are promoted); the
+    derivatives are power's."""
+    if type(x) is float and type(y) is float:
+        return power(x, y)
+    return power(_float64(x), _float64(y))
+
+
 square = elementwise(
     "square", unary(lambda x: x * x, np.square), derivs=lambda ans, x: 2 * x, doc="x ** 2."
 )
@@ -81,6 +122,102 @@ sign = elementwise(
     doc="sign(x): -1, 0 or 1 (nan for nan).",
 )
 
+fabs = elementwise(
+    "fabs", unary(math.fabs, np.fabs), derivs=lambda ans, x: sign(x), doc="|x| as a float."
+)
+cbrt = elementwise(
+    "cbrt",
+    unary(math.cbrt, np.cbrt),
+    derivs=lambda ans, x: reciprocal(3 * (ans * ans)),
+    doc="The real cube root x ** (1/3); derivative 1 / (3 cbrt(x)^2).",
+)
+
+# --- remainders and rounding: piecewise constant quotients have derivative 0 -------------
+
+
+def _zero(ans: Any, *args: Any) -> Any:
+    """The derivative of a step function away from its jumps: 0, shaped and typed like ans."""
+    return zeros_like_shape(shape_of(ans), ans)
+
+
+def _by_nonzero(py_op: Any, np_fn: Any) -> Any:
+    """A primal like ``binary``'s, but integers divided by 0 give NumPy's integer result."""
+    fast = binary(py_op, np_fn)
+
+    def primal(x: Any, y: Any) -> Any:
+        if type(x) is int and type(y) is int and y == 0:
+            return np_fn(x, y)
+        return fast(x, y)
+
+    primal.__name__ = np_fn.__name__
+    return primal
+
+
+def _py_fmod(x: Any, y: Any) -> Any:
+    return math.fmod(x, y) if type(x) is float else int(np.fmod(x, y))
+
+
+floor_divide = elementwise(
+    "floor_divide",
+    _by_nonzero(operator.floordiv, np.floor_divide),
+    derivs=(_zero, _zero),
+    doc="floor(x / y) (the // operator); derivative 0 away from the jumps.",
+)
+remainder = elementwise(
+    "remainder",
+    _by_nonzero(operator.mod, np.remainder),
+    derivs=(1, lambda ans, x, y: -floor_divide(x, y)),
+    doc="x - floor(x / y) y (the % operator, sign of y); d/dx = 1, d/dy = -floor(x / y).",
+)
+fmod = elementwise(
+    "fmod",
+    _by_nonzero(_py_fmod, np.fmod),
+    # x - ans is an integer multiple of y: rint removes the rounding of its quotient
+    derivs=(1, lambda ans, x, y: -rint(divide(x - ans, y))),
+    doc="x - trunc(x / y) y (C's fmod, sign of x); d/dx = 1, d/dy = -trunc(x / y).",
+)
+
+
+def _rounding(name: str, math_fn: Any, np_fn: Any, doc: str) -> Any:
+    """A rounding op: a step function, with derivative 0 (its jumps aside)."""
+
+    def py(x: float) -> float:  # math rounds to an int; NumPy keeps the float, and its sign
+        return math.copysign(float(math_fn(x)), x)
+
+    return elementwise(name, unary(py, np_fn), derivs=_zero, doc=doc + "; derivative 0.")
+
+
+floor = _rounding("floor", math.floor, np.floor, "The largest integer <= x")
+ceil = _rounding("ceil", math.ceil, np.ceil, "The smallest integer >= x")
+trunc = _rounding("trunc", math.trunc, np.trunc, "x rounded toward 0")
+rint = _rounding("rint", builtins.round, np.rint, "x rounded to the nearest integer, ties to even")
+_round = _rounding("round", builtins.round, np.round, "np.round(x): nearest integer, ties to even")
+
+
+def round(a: Any, decimals: int = 0) -> Any:
+    """``np.round``: x rounded to ``decimals`` places (ties to even); derivative 0."""
+    decimals = int(decimals)
+    if decimals == 0:
+        return _round(a)
+    if decimals > 0:  # NumPy's own steps, so the values agree to the last bit
+        return divide(_round(a * 10.0**decimals), 10.0**decimals)
+    return _round(a / 10.0**-decimals) * 10.0**-decimals
+
+
+around = round
+mod = remainder
+
+
+def fix(x: Any) -> Any:
+    """``np.fix``: x rounded toward 0 (``trunc``); derivative 0."""
+    return trunc(x)
+
+
+def divmod(x: Any, y: Any) -> tuple[Any, Any]:
+    """``np.divmod``: ``(floor_divide(x, y), remainder(x, y))``."""
+    return floor_divide(x, y), remainder(x, y)
+
+
 # --- exponents and logarithms ----------------------------------------------------
 
 exp = elementwise("exp", unary(math.exp, np.exp), derivs=lambda ans, x: ans, doc="e ** x.")
@@ -96,6 +233,63 @@ log1p = elementwise(
     unary(math.log1p, np.log1p),
     derivs=lambda ans, x: reciprocal(1 + x),
     doc="ln(1 + x), exact near 0.",
+)
+
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+
+
+def _exp2_py(x: float) -> float:
+    return 2.0**x
+
+
+exp2 = elementwise(
+    "exp2", unary(_exp2_py, np.exp2), derivs=lambda ans, x: ans * _LN2, doc="2 ** x."
+)
+log2 = elementwise(
+    "log2",
+    unary(math.log2, np.log2),
+    derivs=lambda ans, x: divide(1 / _LN2, x),
+    doc="log base 2 of x.",
+)
+log10 = elementwise(
+    "log10",
+    unary(math.log10, np.log10),
+    derivs=lambda ans, x: divide(1 / _LN10, x),
+    doc="log base 10 of x.",
+)
+
+
+def _logaddexp_py(x: float, y: float, log1p_exp: Any = lambda d: math.log1p(math.exp(d))) -> float:
+    """NumPy's steps: x + y when equal (infinities of one sign), else the larger plus a log1p."""
+    if x == y:
+        return x + _LN2
+    d = x - y
+    if d > 0:
+        return x + log1p_exp(-d)
+    if d <= 0:
+        return y + log1p_exp(d)
+    return d  # nan
+
+
+def _logaddexp2_py(x: float, y: float) -> float:
+    if x == y:
+        return x + 1.0
+    return _logaddexp_py(x, y, lambda d: math.log1p(2.0**d) / _LN2)
+
+
+# The partials are softmax weights of the two terms: from x - y, exact where x = y (not
+# exp(x - out), which carries out's rounding, |x| eps)
+logaddexp = elementwise(
+    "logaddexp",
+    binary(_logaddexp_py, np.logaddexp),
+    derivs=(lambda ans, x, y: sigmoid(x - y), lambda ans, x, y: sigmoid(y - x)),
+    doc="log(e ** x + e ** y), stable; d/dx = e ** x / (e ** x + e ** y).",
+)
+logaddexp2 = elementwise(
+    "logaddexp2",
+    binary(_logaddexp2_py, np.logaddexp2),
+    derivs=(lambda ans, x, y: sigmoid((x - y) * _LN2), lambda ans, x, y: sigmoid((y - x) * _LN2)),
+    doc="log2(2 ** x + 2 ** y), stable; d/dx = 2 ** x / (2 ** x + 2 ** y).",
 )
 
 # --- trigonometric and hyperbolic --------------------------------------------------
@@ -130,10 +324,106 @@ arctan2 = elementwise(
     ),
     doc="The angle of the point (x2, x1): arctan2(x1, x2), quadrant-aware.",
 )
+
+
+def _over(v: Any, r: Any) -> Any:
+    """v / r, and 0 where r == 0 (at every order): hypot's derivative at the origin is
+    taken as 0, as dd.norm's at a zero vector."""
+    zero = np.equal(primal_of(r), 0)
+    if not np.any(zero):
+        return divide(v, r)
+    return where(zero, 0.0, divide(v, where(zero, 1.0, r)))
+
+
+hypot = elementwise(
+    "hypot",
+    binary(math.hypot, np.hypot),
+    derivs=(lambda ans, x, y: _over(x, ans), lambda ans, x, y: _over(y, ans)),
+    doc="sqrt(x ** 2 + y ** 2) without overflow; d/dx = x / out (0 at the origin).",
+)
+_RAD = math.pi / 180.0
+deg2rad = elementwise(
+    "deg2rad",
+    unary(math.radians, np.deg2rad),
+    derivs=lambda ans, x: _RAD,
+    doc="Degrees to radians: x pi / 180.",
+)
+rad2deg = elementwise(
+    "rad2deg",
+    unary(math.degrees, np.rad2deg),
+    derivs=lambda ans, x: 1 / _RAD,
+    doc="Radians to degrees: x 180 / pi.",
+)
+radians, degrees = deg2rad, rad2deg
 sinh = elementwise("sinh", unary(math.sinh, np.sinh), derivs=lambda ans, x: cosh(x), doc="sinh x.")
 cosh = elementwise("cosh", unary(math.cosh, np.cosh), derivs=lambda ans, x: sinh(x), doc="cosh x.")
 tanh = elementwise(
     "tanh", unary(math.tanh, np.tanh), derivs=lambda ans, x: 1 - ans * ans, doc="tanh x."
+)
+arcsinh = elementwise(
+    "arcsinh",
+    unary(math.asinh, np.arcsinh),
+    derivs=lambda ans, x: reciprocal(hypot(x, 1.0)),
+    doc="arsinh x; derivative 1 / sqrt(x ** 2 + 1).",
+)
+arccosh = elementwise(
+    "arccosh",
+    unary(math.acosh, np.arccosh),
+    derivs=lambda ans, x: reciprocal(sqrt((x - 1) * (x + 1))),
+    doc="arcosh x, for x >= 1; derivative 1 / sqrt(x ** 2 - 1).",
+)
+arctanh = elementwise(
+    "arctanh",
+    unary(math.atanh, np.arctanh),
+    derivs=lambda ans, x: reciprocal((1 - x) * (1 + x)),
+    doc="artanh x, for |x| < 1; derivative 1 / (1 - x ** 2).",
+)
+
+# --- sinc -------------------------------------------------------------------------------
+
+
+def _sinc_py(x: float) -> float:
+    if x == 0:
+        return 1.0
+    u = math.pi * x
+    return math.sin(u) / u
+
+
+# (u cos u - sin u) / u**2 = sum_k (-1)**k 2k / (2k + 1)! u**(2k - 1), k = 1 ... 7: for
+# |u| < 1/2 the next term is below 1e-16 of the sum
+_SINC_SERIES = tuple((-1) ** k * 2 * k / math.factorial(2 * k + 1) for k in range(7, 0, -1))
+
+
+def _sinc_d_near(x: Any) -> Any:
+    u = math.pi * x
+    u2 = u * u
+    acc: Any = _SINC_SERIES[0]
+    for c in _SINC_SERIES[1:]:
+        acc = acc * u2 + c
+    return math.pi * (u * acc)
+
+
+def _sinc_d_far(x: Any) -> Any:
+    u = math.pi * x
+    return math.pi * divide(u * cos(u) - sin(u), u * u)
+
+
+def _sinc_d(ans: Any, x: Any) -> Any:
+    """d/dx sin(pi x) / (pi x): a series near 0, where the closed form is 0/0 (then loses
+    digits to cancellation); the series is exact at 0 at every order (sinc'' (0) = -pi^2/3)."""
+    near = np.abs(primal_of(x)) < 0.5 / math.pi
+    if not np.any(near):
+        return _sinc_d_far(x)
+    if np.all(near):
+        return _sinc_d_near(x)
+    return where(near, _sinc_d_near(x), _sinc_d_far(where(near, 1.0, x)))
+
+
+sinc = elementwise(
+    "sinc",
+    unary(_sinc_py, np.sinc),
+    derivs=_sinc_d,
+    doc="sin(pi x) / (pi x), 1 at 0 (NumPy's normalized sinc); derivative 0 at 0.",
 )
 
 # --- piecewise: the derivative of the selected piece; ties split evenly --------------
@@ -227,6 +517,29 @@ def clip(x: Any, a_min: Any = None, a_max: Any = None) -> Any:
     return _clip(x, lo, hi)
 
 
+def _nonfinite_kind(x: Any) -> Any:
+    """0 where x is finite, 1 where nan, 2 where +inf, 3 where -inf."""
+    x = np.asarray(x)
+    return np.select([np.isnan(x), x == np.inf, x == -np.inf], [1, 2, 3], 0)
+
+
+def nan_to_num(
+    x: Any, copy: bool = True, nan: float = 0.0, posinf: Any = None, neginf: Any = None
+) -> Any:
+    """``np.nan_to_num``: nan, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf``
+    (the dtype's largest finite numbers by default); derivative 1 where x is finite and 0
+    where it was replaced. ``copy`` is accepted for NumPy's signature (values never alias)."""
+    kind = compare(_nonfinite_kind, x)  # dd.compile guards the positions and kinds
+    if not np.any(kind):
+        return x
+    dtype = getattr(primal_of(x), "dtype", np.dtype(np.float64))
+    if dtype.kind != "f":
+        return np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+    big = np.finfo(dtype).max
+    fills = [0, nan, big if posinf is None else posinf, -big if neginf is None else neginf]
+    return where(kind == 0, x, np.asarray(fills, dtype=dtype)[kind])
+
+
 # --- activations ----------------------------------------------------------------
 
 
@@ -282,17 +595,34 @@ NUMPY: dict[Any, Any] = {
     np.negative: negative,
     np.positive: lambda x: x,
     np.power: power,
-    np.float_power: power,
+    np.float_power: float_power,
     np.square: square,
     np.sqrt: sqrt,
+    np.cbrt: cbrt,
     np.reciprocal: reciprocal,
     np.absolute: abs,
-    np.fabs: abs,
+    np.fabs: fabs,
     np.sign: sign,
+    np.floor_divide: floor_divide,
+    np.remainder: remainder,  # also np.mod
+    np.fmod: fmod,
+    np.divmod: divmod,
+    np.floor: floor,
+    np.ceil: ceil,
+    np.trunc: trunc,
+    np.rint: rint,
+    np.round: round,
+    np.around: round,
+    np.fix: fix,
     np.exp: exp,
+    np.exp2: exp2,
     np.expm1: expm1,
     np.log: log,
+    np.log2: log2,
+    np.log10: log10,
     np.log1p: log1p,
+    np.logaddexp: logaddexp,
+    np.logaddexp2: logaddexp2,
     np.sin: sin,
     np.cos: cos,
     np.tan: tan,
@@ -300,20 +630,33 @@ NUMPY: dict[Any, Any] = {
     np.arccos: arccos,
     np.arctan: arctan,
     np.arctan2: arctan2,
+    np.hypot: hypot,
+    np.deg2rad: deg2rad,
+    np.radians: deg2rad,
+    np.rad2deg: rad2deg,
+    np.degrees: rad2deg,
     np.sinh: sinh,
     np.cosh: cosh,
     np.tanh: tanh,
+    np.arcsinh: arcsinh,
+    np.arccosh: arccosh,
+    np.arctanh: arctanh,
+    np.sinc: sinc,
     np.maximum: maximum,
     np.minimum: minimum,
     np.fmax: maximum,
     np.fmin: minimum,
     np.where: where,
     np.clip: clip,
+    np.nan_to_num: nan_to_num,
 }
 
 __all__ = [
-    "abs", "add", "arccos", "arcsin", "arctan", "arctan2", "clip", "cos", "cosh", "divide",
-    "exp", "expm1", "log", "log1p", "maximum", "minimum", "multiply", "negative", "power",
-    "reciprocal", "relu", "sigmoid", "sign", "sin", "sinh", "softplus", "sqrt", "square",
-    "stop_gradient", "subtract", "tan", "tanh", "where",
+    "abs", "add", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh",
+    "around", "cbrt", "ceil", "clip", "cos", "cosh", "deg2rad", "degrees", "divide", "divmod",
+    "exp", "exp2", "expm1", "fabs", "fix", "float_power", "floor", "floor_divide", "fmod",
+    "hypot", "log", "log1p", "log2", "log10", "logaddexp", "logaddexp2", "maximum", "minimum",
+    "mod", "multiply", "nan_to_num", "negative", "power", "rad2deg", "radians", "reciprocal",
+    "relu", "remainder", "rint", "round", "sigmoid", "sign", "sin", "sinc", "sinh", "softplus",
+    "sqrt", "square", "stop_gradient", "subtract", "tan", "tanh", "trunc", "where",
 ]  # fmt: skip

@@ -1,4 +1,5 @@
-"""Reductions: sum, mean, prod, max, min, logsumexp; softmax and log_softmax.
+"""Reductions: sum, mean, prod, max, min, logsumexp (with weights b), nansum; softmax and
+log_softmax; the running sums and products cumsum and cumprod, and diff.
 
 Axes are normalized to negative integers before they reach a rule, so the same
 rule serves a tangent that carries extra leading batch axes.
@@ -11,15 +12,20 @@ from typing import Any
 
 import numpy as np
 
-from .._util import mask, ndim_of, normalize_axes, primal_of, shape_of, zeros_like_shape
-from ..core import defop
-from .elementwise import exp
-from .shape import broadcast_to, reshape, stack, transpose
+from .._util import compare, mask, ndim_of, normalize_axes, primal_of, shape_of, zeros_like_shape
+from ..core import Tracer, defop
+from .elementwise import exp, log, where
+from .shape import broadcast_to, concatenate, getitem, moveaxis, reshape, stack, transpose
 
 
 def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
     n = len(shape)
     return tuple(1 if i - n in axes else d for i, d in enumerate(shape))
+
+
+def _reduced_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
+    n = len(shape)
+    return tuple(d for i, d in enumerate(shape) if i - n not in axes)
 
 
 def _expand(g: Any, x: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
@@ -145,7 +151,7 @@ def _logsumexp_np(x: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
     return out if keepdims else np.squeeze(out, axis=axis)
 
 
-logsumexp = _reduction_op(
+_logsumexp = _reduction_op(
     "logsumexp",
     _logsumexp_np,
     # the derivative is softmax, computed from x (not as exp(x - ans), which loses
@@ -156,6 +162,26 @@ logsumexp = _reduction_op(
     vjp=lambda g, ans, x, *, axis, keepdims: _expand(g, x, axis, keepdims) * softmax(x, axis=axis),
     doc="log(sum(exp(x))) over ``axis``, computed stably (shifted by the max).",
 )
+
+
+def logsumexp(x: Any, axis: Any = None, keepdims: bool = False, *, b: Any = None) -> Any:
+    """log(sum(b * exp(x))) over ``axis``, stable for large |x| (``b``: weights broadcasting
+    against x, like SciPy's; they may be differentiated, and may be 0)."""
+    if b is None:
+        return _logsumexp(x, axis=axis, keepdims=keepdims)
+    shape = np.broadcast_shapes(shape_of(x), shape_of(b))
+    axes = normalize_axes(axis, len(shape), "logsumexp")
+    x, b = broadcast_to(x, shape), broadcast_to(b, shape)
+    # shift by the largest x that has a weight (a constant: the result does not depend on it)
+    unweighted = np.equal(primal_of(b), 0)
+    m = np.max(
+        np.where(unweighted, -np.inf, primal_of(x)), axis=axes, keepdims=True, initial=-np.inf
+    )
+    m = np.where(np.isfinite(m), m, 0)
+    if not isinstance(b, Tracer) and np.any(unweighted):  # terms that are 0 whatever x is:
+        x = where(unweighted, m, x)  # keep their exp from overflowing (0 * inf)
+    out = log(sum(b * exp(x - m), axis=axes, keepdims=True)) + m
+    return out if keepdims else reshape(out, _reduced_shape(shape, axes))
 
 
 def _max_shift(x: Any, axis: Any) -> Any:
@@ -179,6 +205,125 @@ def softmax(x: Any, axis: Any = -1) -> Any:
     return exp(log_softmax(x, axis=axis))
 
 
+def nansum(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """``np.nansum``: the sum over ``axis`` with nan entries counted as 0 (their derivative
+    is 0)."""
+    nan = compare(np.isnan, a)  # dd.compile guards where the nans are
+    return sum(where(nan, 0.0, a) if np.any(nan) else a, axis=axis, keepdims=keepdims)
+
+
+# --- running sums and products, differences ---------------------------------------------
+
+
+def _flip(x: Any, axis: int) -> Any:
+    """x reversed along the (negative) ``axis``."""
+    return getitem(x, (Ellipsis, slice(None, None, -1)) + (slice(None),) * (-axis - 1))
+
+
+def _reverse_cumsum(g: Any, axis: int) -> Any:
+    """out[k] = sum of g[j] for j >= k: the transpose of cumsum."""
+    return _flip(_cumsum(_flip(g, axis), axis=axis), axis)
+
+
+_cumsum = defop(
+    "cumsum",
+    lambda x, *, axis: np.cumsum(x, axis=axis),
+    jvp=lambda t, ans, x, *, axis: _cumsum(t, axis=axis),
+    vjp=lambda g, ans, x, *, axis: _reverse_cumsum(g, axis),
+    doc="Running sum along ``axis``: out[k] = x[0] + ... + x[k].",
+)
+
+
+def _cumprod_jvp(t: Any, ans: Any, x: Any, *, axis: int) -> Any:
+    if not np.any(primal_of(x) == 0):
+        return ans * _cumsum(t / x, axis=axis)
+    # with zeros, t / x is inf: run the recurrence dy[k] = dy[k-1] x[k] + y[k-1] t[k]
+    xs, ts = moveaxis(x, axis, -1), moveaxis(t, axis, -1)
+    y, dy = xs[..., 0], ts[..., 0]
+    out = [dy]
+    for k in range(1, shape_of(xs)[-1]):
+        dy = dy * xs[..., k] + y * ts[..., k]
+        y = y * xs[..., k]
+        out.append(dy)
+    return moveaxis(stack(out, axis=-1), -1, axis)
+
+
+def _cumprod_vjp(g: Any, ans: Any, x: Any, *, axis: int) -> Any:
+    if not np.any(primal_of(x) == 0):
+        return _reverse_cumsum(g * ans, axis) / x
+    # with zeros: ct[j] = (x[0] ... x[j-1]) s[j], where s[j] = g[j] + x[j+1] s[j+1]
+    xs, gs = moveaxis(x, axis, -1), moveaxis(g, axis, -1)
+    n = shape_of(xs)[-1]
+    s = [gs[..., n - 1]]
+    for j in range(n - 2, -1, -1):
+        s.append(gs[..., j] + xs[..., j + 1] * s[-1])
+    s.reverse()
+    before = zeros_like_shape(shape_of(s[0]), x) + 1.0  # the empty product
+    out = [s[0] * before]
+    for j in range(1, n):
+        before = before * xs[..., j - 1]
+        out.append(s[j] * before)
+    return moveaxis(stack(out, axis=-1), -1, axis)
+
+
+_cumprod = defop(
+    "cumprod",
+    lambda x, *, axis: np.cumprod(x, axis=axis),
+    jvp=_cumprod_jvp,
+    vjp=_cumprod_vjp,
+    doc="Running product along ``axis``: out[k] = x[0] ... x[k] (exact derivative with zeros).",
+)
+
+
+def _cumulative(op: Any, name: str) -> Any:
+    def public(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any:
+        if dtype is not None or out is not None:
+            raise TypeError(
+                f"dd.{name} takes no dtype= or out=: cast the input (x.astype) before the call"
+            )
+        if axis is None:
+            a, axis = reshape(a, (-1,)), -1
+        (axis,) = normalize_axes(axis, ndim_of(a), name)
+        return op(a, axis=axis)
+
+    public.__name__ = public.__qualname__ = name
+    public.__doc__ = f"``np.{name}``: {op.rule.doc} (the flattened input for axis=None)."
+    return public
+
+
+cumsum = _cumulative(_cumsum, "cumsum")
+cumprod = _cumulative(_cumprod, "cumprod")
+
+
+def _edge(v: Any, a: Any, axis: int) -> Any:
+    """``prepend``/``append`` of np.diff: a scalar becomes a slice of length 1 along axis."""
+    if not isinstance(v, Tracer):
+        v = np.asarray(v)
+    if ndim_of(v) == 0:
+        shape = list(shape_of(a))
+        shape[axis] = 1
+        return broadcast_to(v, tuple(shape))
+    return v
+
+
+def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = None) -> Any:
+    """``np.diff``: the n-th differences out[k] = a[k + 1] - a[k] along ``axis``, after
+    joining ``prepend`` and ``append`` (scalars or arrays) to a's ends."""
+    if n < 0:
+        raise ValueError(f"diff: order n must be non-negative, got {n}")
+    (axis,) = normalize_axes(axis, ndim_of(a), "diff")
+    if prepend is not None or append is not None:
+        parts = [_edge(prepend, a, axis)] if prepend is not None else []
+        parts += [a] + ([_edge(append, a, axis)] if append is not None else [])
+        a = concatenate(parts, axis=axis)
+    rest = (slice(None),) * (-axis - 1)
+    for _ in range(n):
+        a = getitem(a, (Ellipsis, slice(1, None), *rest)) - getitem(
+            a, (Ellipsis, slice(None, -1), *rest)
+        )
+    return a
+
+
 def _numpy_reduction(fn: Any) -> Any:
     """``fn`` with the signature of NumPy's reduction (``np.sum(a, axis, keepdims=)``)."""
 
@@ -197,6 +342,13 @@ NUMPY: dict[Any, Any] = {
     np.amax: _numpy_reduction(max),
     np.min: _numpy_reduction(min),
     np.amin: _numpy_reduction(min),
+    np.nansum: _numpy_reduction(nansum),
+    np.cumsum: cumsum,
+    np.cumprod: cumprod,
+    np.diff: diff,
 }
 
-__all__ = ["log_softmax", "logsumexp", "max", "mean", "min", "prod", "softmax", "sum"]
+__all__ = [
+    "cumprod", "cumsum", "diff", "log_softmax", "logsumexp", "max", "mean", "min", "nansum",
+    "prod", "softmax", "sum",
+]  # fmt: skip

@@ -18,6 +18,9 @@ def format_value(x: Any, max_size: int = 6) -> str:
     if isinstance(x, (float, int, np.floating, np.integer)):
         return f"{float(x):.6g}"
     arr = np.asarray(x)
+    if arr.ndim == 0 and arr.dtype.kind == "c":
+        c = complex(arr)
+        return f"{c.imag:.6g}j" if c.real == 0 else f"({c.real:.6g}{c.imag:+.6g}j)"
     if arr.ndim == 0:
         return f"{float(arr):.6g}"
     if arr.size <= max_size:

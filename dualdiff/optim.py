@@ -55,6 +55,14 @@ class StepDecay:
     def __call__(self, step: int) -> float:
         return self.lr * self.gamma ** (step // self.every)
 
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """The schedule's settings as arrays (its value depends only on them and the step)."""
+        return _numbers(self, ("lr", "every", "gamma"))
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore the settings saved by :meth:`state_dict`."""
+        _load_numbers(self, state, {"lr": float, "every": int, "gamma": float})
+
     def __repr__(self) -> str:
         return f"StepDecay(lr={self.lr}, every={self.every}, gamma={self.gamma})"
 
@@ -75,6 +83,14 @@ class CosineDecay:
     def __call__(self, step: int) -> float:
         frac = min(step, self.total_steps) / self.total_steps
         return self.final_lr + (self.lr - self.final_lr) * 0.5 * (1.0 + math.cos(math.pi * frac))
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """The schedule's settings as arrays (its value depends only on them and the step)."""
+        return _numbers(self, ("lr", "total_steps", "final_lr"))
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore the settings saved by :meth:`state_dict`."""
+        _load_numbers(self, state, {"lr": float, "total_steps": int, "final_lr": float})
 
     def __repr__(self) -> str:
         return (
@@ -102,6 +118,25 @@ def _check_number(
         lo = "" if low is None else f"at least {low}"
         raise ValueError(f"{what} must be finite, {lo}{hi}; got {x!r}")
     return x
+
+
+def _numbers(obj: Any, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    return {name: np.asarray(getattr(obj, name)) for name in names}
+
+
+def _load_numbers(obj: Any, state: dict[str, Any], kinds: dict[str, type]) -> None:
+    """Set ``obj``'s numeric settings from ``state`` (all of them, checked first)."""
+    where = f"{type(obj).__name__}.load_state_dict"
+    missing = [k for k in kinds if k not in state]
+    if missing:
+        raise ValueError(f"{where}: the state lacks {missing}; it has {sorted(state)}")
+    for name in kinds:
+        if np.shape(state[name]) != ():
+            raise ValueError(
+                f"{where}: '{name}' must be a number, got shape {np.shape(state[name])}"
+            )
+    for name, kind in kinds.items():
+        setattr(obj, name, kind(np.asarray(state[name])))
 
 
 # --- gradient clipping ------------------------------------------------------------------
@@ -244,6 +279,83 @@ class Optimizer:
         self.steps += 1
         return tree_unflatten(self._treedef, new)
 
+    # --- checkpoints ----------------------------------------------------------------------
+
+    _HYPER: tuple[str, ...] = ()  # numeric settings saved with the state
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Everything a resumed run needs, as named arrays: ``steps``, the settings, each
+        parameter's buffers (``param.3.velocity``, ``param.3.t`` ...) and the schedule's."""
+        state = {"steps": np.asarray(self.steps)}
+        state |= {f"hyper.{k}": np.asarray(v) for k, v in self._settings().items()}
+        for i, buffers in enumerate(self._states):
+            for key, value in buffers.items():
+                if key != "delta":  # a scratch buffer, rewritten by every step
+                    state[f"param.{i}.{key}"] = np.array(value, copy=True)
+        if callable(self._lr) and hasattr(self._lr, "state_dict"):
+            state |= {f"schedule.{k}": v for k, v in self._lr.state_dict().items()}
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore a :meth:`state_dict` into this optimizer, built on the same parameters.
+
+        Names and shapes are checked before anything changes; a mismatch raises
+        ``ValueError`` naming it.
+        """
+        where = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state, dict) or "steps" not in state:
+            raise ValueError(f"{where}: not an optimizer state (no 'steps' entry)")
+        buffers = self._check_buffers(state, where)
+        settings = {k[6:]: v for k, v in state.items() if k.startswith("hyper.")}
+        if set(settings) != set(self._settings()):
+            raise ValueError(
+                f"{where}: the state is of an optimizer with settings {sorted(settings)}, "
+                f"this {type(self).__name__} has {sorted(self._settings())}"
+            )
+        schedule = {k[9:]: v for k, v in state.items() if k.startswith("schedule.")}
+        if schedule and hasattr(self._lr, "load_state_dict"):
+            self._lr.load_state_dict(schedule)
+        for name, value in settings.items():
+            self._restore_setting(name, value)
+        self.steps = int(np.asarray(state["steps"]))
+        self._states = buffers
+
+    def _settings(self) -> dict[str, Any]:
+        out = {name: getattr(self, name) for name in self._HYPER}
+        if not callable(self._lr):
+            out["lr"] = self._lr
+        return out
+
+    def _restore_setting(self, name: str, value: Any) -> None:
+        value = np.asarray(value)
+        if name == "lr":
+            self._lr = float(value)
+        elif name == "betas":
+            self.betas = (float(value[0]), float(value[1]))
+        else:
+            setattr(self, name, type(getattr(self, name))(value))
+
+    def _check_buffers(self, state: dict[str, Any], where: str) -> list[dict[str, Any]]:
+        """The per-parameter buffers of ``state``, after checking their indices and shapes."""
+        buffers: list[dict[str, Any]] = [{} for _ in self._shapes]
+        for key, value in state.items():
+            if not key.startswith("param."):
+                continue
+            _, index, name = key.split(".", 2)
+            i = int(index)
+            if not 0 <= i < len(self._shapes):
+                raise ValueError(
+                    f"{where}: '{key}' is for parameter {i}, but this optimizer has "
+                    f"{len(self._shapes)} parameters; build it on the same parameters"
+                )
+            if name != "t" and np.shape(value) != self._shapes[i]:
+                raise ValueError(
+                    f"{where}: '{key}' has shape {np.shape(value)}, parameter {i} has shape "
+                    f"{self._shapes[i]}; build the optimizer on the same parameters"
+                )
+            buffers[i][name] = int(np.asarray(value)) if name == "t" else np.array(value)
+        return buffers
+
     # --- shared -------------------------------------------------------------------------
 
     def _delta(self, state: dict[str, Any], p: Any, g: Any, lr: float) -> Any:
@@ -369,6 +481,8 @@ class SGD(Optimizer):
         self.nesterov = bool(nesterov)
         super().__init__(params, lr, max_grad_norm=max_grad_norm)
 
+    _HYPER = ("momentum", "nesterov", "weight_decay")
+
     def _delta(self, state: dict[str, Any], p: Any, g: Any, lr: float) -> Any:
         if self.weight_decay:
             g = g + self.weight_decay * p
@@ -422,6 +536,8 @@ class Adam(Optimizer):
             raise ValueError(f"{name}: eps must be above 0 (it keeps m / √v finite where g = 0)")
         self.weight_decay = _check_number(weight_decay, f"{name}: weight_decay", low=0.0)
         super().__init__(params, lr, max_grad_norm=max_grad_norm)
+
+    _HYPER = ("betas", "eps", "weight_decay")
 
     def _delta(self, state: dict[str, Any], p: Any, g: Any, lr: float) -> Any:
         b1, b2 = self.betas

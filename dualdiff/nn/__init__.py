@@ -16,7 +16,7 @@ parameters, ``dd.value_and_grad(loss_fn)(params, x, y)`` for the gradient, and
 """
 
 from . import functional
-from .checkpoint import CheckpointError, load, save
+from .checkpoint import Checkpoint, CheckpointError, load, load_checkpoint, save, save_checkpoint
 from .functional import (
     accuracy,
     binary_cross_entropy_with_logits,
@@ -40,8 +40,9 @@ from .module import Module, Sequential
 from .train import History, evaluate, fit, save_loss_curve
 
 __all__ = [
-    "GELU", "MLP", "CheckpointError", "Dropout", "History", "LeakyReLU", "Linear", "Module",
-    "ReLU", "Sequential", "Sigmoid", "Tanh", "accuracy", "binary_cross_entropy_with_logits",
-    "cross_entropy", "evaluate", "fit", "functional", "gelu", "init_weight", "leaky_relu",
-    "load", "mse_loss", "save", "save_loss_curve",
+    "GELU", "MLP", "Checkpoint", "CheckpointError", "Dropout", "History", "LeakyReLU", "Linear",
+    "Module", "ReLU", "Sequential", "Sigmoid", "Tanh", "accuracy",
+    "binary_cross_entropy_with_logits", "cross_entropy", "evaluate", "fit", "functional", "gelu",
+    "init_weight", "leaky_relu", "load", "load_checkpoint", "mse_loss", "save", "save_checkpoint",
+    "save_loss_curve",
 ]  # fmt: skip

@@ -30,6 +30,7 @@ from tqdm import tqdm
 from .._util import primal_of
 from ..data import as_rng, batches
 from ..reverse import Tape, Var
+from .checkpoint import load_checkpoint, save_checkpoint
 from .module import Module
 
 __all__ = ["History", "evaluate", "fit", "save_loss_curve"]
@@ -187,6 +188,8 @@ def fit(
     min_delta: float = 0.0,
     restore_best: bool = True,
     progress: bool | None = None,
+    checkpoint: str | os.PathLike[str] | None = None,
+    resume: str | os.PathLike[str] | None = None,
 ) -> History:
     """Train ``model`` on ``train_data = (X, y)`` for ``epochs`` passes; return a ``History``.
 
@@ -199,6 +202,12 @@ def fit(
     ``restore_best`` the best epoch's parameters are put back. ``progress``
     shows a tqdm bar with the latest figures; by default only when stdout is a
     terminal.
+
+    With ``checkpoint=path`` the whole run (model, optimizer, epoch, random
+    generators, history, early-stopping counters) is saved there after every
+    epoch (:func:`dualdiff.nn.save_checkpoint`). ``resume=path`` loads such a file
+    into ``model`` and ``optimizer`` and runs the remaining epochs up to
+    ``epochs``: the result is the same, bit for bit, as a run that never stopped.
     """
     X, y = _pair(train_data, "train_data")
     epochs = _positive(epochs, "epochs")
@@ -215,9 +224,11 @@ def fit(
         monitor, patience, min_delta, keep=restore_best and patience is not None
     )
     gen = as_rng(rng)
+    start = 0 if resume is None else _resume(resume, model, optimizer, gen, history, stopper)
     shuffle = shuffle and batch_size < len(X)  # one full batch: the order changes nothing
     show = sys.stdout.isatty() if progress is None else bool(progress)
-    bar = tqdm(range(1, epochs + 1), desc="fit", unit="epoch", disable=not show, file=sys.stdout)
+    epochs_left = range(start + 1, epochs + 1)
+    bar = tqdm(epochs_left, desc="fit", unit="epoch", disable=not show, file=sys.stdout)
     was_training = model.training
     model.train()
     try:
@@ -235,7 +246,10 @@ def fit(
             history._append(logs)
             bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()})
             _check_finite(logs, epoch)
-            if stopper.update(logs[monitor], epoch, model, history):
+            stop = stopper.update(logs[monitor], epoch, model, history)
+            if checkpoint is not None:
+                _save(checkpoint, model, optimizer, epoch, gen, history, stopper)
+            if stop:
                 history.stopped_epoch = epoch
                 break
     finally:
@@ -244,6 +258,39 @@ def fit(
     if stopper.best_state is not None:
         model.load_state_dict(stopper.best_state)
     return history
+
+
+def _save(
+    path: str | os.PathLike[str],
+    model: Module,
+    optimizer: Any,
+    epoch: int,
+    gen: np.random.Generator,
+    history: History,
+    stopper: _EarlyStopping,
+) -> None:
+    extra = {"best": stopper.best, "waited": stopper.waited, "best_epoch": history.best_epoch or 0}
+    save_checkpoint(
+        path, model, optimizer, epoch=epoch, rng=gen, history=history.metrics, extra=extra
+    )
+
+
+def _resume(
+    path: str | os.PathLike[str],
+    model: Module,
+    optimizer: Any,
+    gen: np.random.Generator,
+    history: History,
+    stopper: _EarlyStopping,
+) -> int:
+    """Load a checkpoint written by ``fit(checkpoint=...)``; return its epoch."""
+    saved = load_checkpoint(path, model, optimizer, rng=gen)
+    history.metrics = saved.history
+    if "best" in saved.extra:
+        stopper.best = float(saved.extra["best"])
+        stopper.waited = int(saved.extra["waited"])
+        history.best_epoch = int(saved.extra["best_epoch"]) or None
+    return saved.epoch
 
 
 def _check_finite(logs: dict[str, float], epoch: int) -> None:
@@ -264,7 +311,8 @@ def save_loss_curve(
     logy: bool = False,
 ) -> Path:
     """Plot one or more curves (name -> values per epoch or step) and save the image at
-    ``path`` (PNG, SVG, PDF by its suffix). Needs matplotlib (``pip install "dualdiff-ad[plot]"``)."""
+    ``path`` (PNG, SVG, PDF by its suffix). Needs matplotlib
+    (``pip install "dualdiff-ad[plot]"``)."""
     try:
         figure_mod = importlib.import_module("matplotlib.figure")
     except ImportError as err:

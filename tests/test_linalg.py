@@ -497,3 +497,32 @@ def test_gp_hessian_matches_central_differences_of_its_gradient() -> None:
     # and reverse over reverse agrees with forward over reverse
     rev = dd.jacrev(dd.grad(gp_nll))(theta, x, y)
     np.testing.assert_allclose(rev, hessian, rtol=1e-10, atol=1e-12)
+
+
+def test_complex_inputs_holomorphic_ops_and_norms_follow_the_complex_convention() -> None:
+    z = np.array([[2 + 1j, 0.5], [0.3j, 1.5]])
+    # Re det is the real part of a holomorphic function: its gradient is det'(z), the cofactors
+    cofactors = np.array([[z[1, 1], -z[1, 0]], [-z[0, 1], z[0, 0]]])
+    np.testing.assert_allclose(dd.grad(lambda a: dd.real(L.det(a)))(z), cofactors, atol=1e-15)
+    v = np.array([3 + 4j, 1j])
+    assert L.norm(v) == pytest.approx(np.linalg.norm(v))
+    r = np.linalg.norm(v)  # the gradient of |z| is conj(z) / |z| under this convention
+    np.testing.assert_allclose(dd.grad(L.norm)(v), np.conj(v) / r, rtol=1e-14)
+
+
+@pytest.mark.parametrize("fn", [L.cholesky, L.eigvalsh, L.svdvals, L.pinv, lambda a: L.qr(a).R])
+def test_complex_factorizations_refuse_to_differentiate(fn: Callable[..., Any]) -> None:
+    z = np.eye(2) * (2 + 0.5j)
+    fn(z)  # values are NumPy's
+    with pytest.raises(TypeError, match="differentiates real matrices"):
+        dd.grad(lambda a: dd.real(dd.sum(fn(a))))(z)
+
+
+def test_compiled_slogdet_guards_its_sign() -> None:
+    f = dd.compile(lambda a: L.slogdet(a).sign * dd.exp(L.slogdet(a).logabsdet))  # det a
+    a = random_matrix(3, 3)
+    flipped = a * np.array([[-1.0], [1.0], [1.0]])  # the sign of det changes
+    for m in (a, flipped, a):
+        value, grad = f(m)
+        assert value == pytest.approx(np.linalg.det(m), rel=1e-12)
+        np.testing.assert_allclose(grad, np.linalg.det(m) * np.linalg.inv(m).T, rtol=1e-10)

@@ -34,6 +34,7 @@ from .linalg import (
     matmul,
     numpy_linalg,
     pinv,
+    real_only,
     solve_triangular,
     tri,
     triangle_adjoint,
@@ -143,6 +144,7 @@ def cholesky(a: Any, /, *, upper: bool = False) -> Any:
     read, as in NumPy, so only it gets a derivative: dL = L Φ(L⁻¹ dA L⁻ᵀ), Φ taking the
     lower triangle with the diagonal halved."""
     a = as_float(a)
+    real_only("cholesky", a)
     if upper:
         return _mT(_cholesky(_mT(a)))
     return _cholesky(a)
@@ -202,6 +204,7 @@ def qr(a: Any, mode: str = "reduced") -> Any:
     if mode not in ("reduced", "complete", "r", "raw"):
         raise ValueError(f"qr: unrecognized mode {mode!r}; use 'reduced', 'complete' or 'r'")
     a = as_float(a)
+    real_only("qr", a)
     m, n = shape_of(a)[-2:]
     if mode == "raw":
         raise ValueError(
@@ -277,7 +280,9 @@ def eigh(a: Any, UPLO: str = "L") -> EighResult:
     symmetric ``(..., M, M)``, reading its lower (``UPLO='L'``) or upper triangle only.
     dw = diag(Vᵀ dA V), dV = V (F ∘ Vᵀ dA V), F_ij = 1/(w_j − w_i). The eigenvectors of
     a repeated eigenvalue have no derivative: nan (see the module docstring)."""
-    w, v = _unpack_eigh(_eigh(as_float(a), lower=_lower(UPLO)))
+    a = as_float(a)
+    real_only("eigh", a)
+    w, v = _unpack_eigh(_eigh(a, lower=_lower(UPLO)))
     return EighResult(w, v)
 
 
@@ -306,7 +311,9 @@ def eigvalsh(a: Any, UPLO: str = "L") -> Any:
     """``np.linalg.eigvalsh``: the ascending eigenvalues of symmetric ``(..., M, M)``;
     dw_i = v_iᵀ dA v_i. Finite at repeated eigenvalues too (then the derivative along the
     eigenvectors LAPACK returned: symmetric functions of a repeated group are exact)."""
-    return _eigvalsh(as_float(a), lower=_lower(UPLO))
+    a = as_float(a)
+    real_only("eigvalsh", a)
+    return _eigvalsh(a, lower=_lower(UPLO))
 
 
 # --- svd and svdvals -----------------------------------------------------------------------
@@ -400,6 +407,7 @@ def svd(
     Singular vectors of repeated singular values, and the extra ones of zero singular values
     of a non-square matrix, have no derivative: nan (see the module docstring)."""
     a = as_float(a)
+    real_only("svd", a)
     if not compute_uv:
         return svdvals(a, hermitian=hermitian)
     m, n = shape_of(a)[-2:]
@@ -438,7 +446,9 @@ _svdvals = defop(
 def svdvals(x: Any, /, *, hermitian: bool = False) -> Any:
     """``np.linalg.svdvals``: the singular values of ``(..., M, N)``, descending;
     ds_i = u_iᵀ dA v_i (finite at repeated and zero singular values too)."""
-    return _svdvals(as_float(x), hermitian=bool(hermitian))
+    x = as_float(x)
+    real_only("svdvals", x)
+    return _svdvals(x, hermitian=bool(hermitian))
 
 
 # --- least squares -------------------------------------------------------------------------
@@ -451,6 +461,7 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple[Any, Any, int, Any]:
     through the pseudo-inverse (where the rank is constant); the residuals ‖a x − b‖²
     per column and the singular values s are differentiated too, the rank is an int."""
     a, b = as_float(a), as_float(b)
+    real_only("lstsq", a, b)
     if ndim_of(a) != 2:
         raise np.linalg.LinAlgError(
             f"lstsq: a must be two-dimensional (M, N), got shape {shape_of(a)}"

@@ -17,7 +17,7 @@ from typing import Any, ParamSpec, TypeVar
 import numpy as np
 
 from .._util import as_float, ndim_of, primal_of, shape_of
-from ..core import defop
+from ..core import Tracer, defop
 from .elementwise import multiply
 from .reductions import sum
 from .shape import expand_dims, getitem, moveaxis, reshape, sum_to_shape, swapaxes
@@ -96,6 +96,18 @@ def vector_case(op: Callable[..., Any], a: Any, b: Any, **params: Any) -> Any:
     if ndim_of(b) == 1:
         return getitem(op(a, expand_dims(b, -1), **params), (Ellipsis, 0))
     return op(a, b, **params)
+
+
+def real_only(name: str, *args: Any) -> None:
+    """Refuse complex traced inputs where the rules are the real formulas (a conjugate
+    transpose would be needed): better an error than a wrong derivative."""
+    for a in args:
+        if isinstance(a, Tracer) and float_dtype(a).kind == "c":
+            raise TypeError(
+                f"dd.linalg.{name} differentiates real matrices; its derivative for complex "
+                "input is not implemented (holomorphic solve, inv and det are; split a "
+                "complex problem into real and imaginary parts)"
+            )
 
 
 _FIXES = {
@@ -404,6 +416,7 @@ def pinv(a: Any, rcond: Any = None, hermitian: bool = False, *, rtol: Any = _UNS
     derivative (Golub-Pereyra) holds where the rank is constant; the pseudo-inverse jumps
     where it changes. ``hermitian=True`` reads the lower triangle only."""
     a = as_float(a)
+    real_only("pinv", a)
     if rcond is None:
         if rtol is _UNSET:
             rcond = 1e-15  # NumPy's default

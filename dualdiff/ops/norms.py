@@ -18,7 +18,15 @@ from .._util import as_float, compare, ndim_of, normalize_axes, primal_of, shape
 from ..core import defop
 from .decompositions import svd, svdvals
 from .elementwise import abs, multiply, power, sqrt, where
-from .linalg import constant, expand_matrix, inv, keeps_linalg_error, matmul, numpy_linalg
+from .linalg import (
+    constant,
+    expand_matrix,
+    inv,
+    keeps_linalg_error,
+    matmul,
+    numpy_linalg,
+    real_only,
+)
 from .linalg import matrix_transpose as _mT
 from .reductions import max, min, prod, sum
 from .shape import expand_dims, getitem, reshape, transpose
@@ -39,6 +47,7 @@ def _cofactor(a: Any, det: Any) -> Any:
     SVD a = U S Vᵀ as det(U) det(V) U diag(∏_{j≠i} s_j) Vᵀ."""
     if np.all(primal_of(det) != 0):
         return expand_matrix(det) * _mT(inv(a))
+    real_only("det", a)  # (of a singular matrix: the SVD route needs conjugates)
     u, s, vh = svd(a)
     sign = constant(np.linalg.det(primal_of(u)) * np.linalg.det(primal_of(vh)), a)
     eye = np.eye(shape_of(s)[-1], dtype=bool)
@@ -78,6 +87,7 @@ def slogdet(a: Any) -> SlogdetResult:
     """``np.linalg.slogdet``: (sign, logabsdet) of ``(..., M, M)``. d logabsdet = tr(A⁻¹ dA);
     the sign is piecewise constant (no derivative), computed from the values."""
     a = as_float(a)
+    real_only("slogdet", a)
     sign = compare(lambda x: np.linalg.slogdet(x)[0], a)
     return SlogdetResult(sign, _slogdet(a))
 
@@ -86,7 +96,9 @@ def slogdet(a: Any) -> SlogdetResult:
 
 
 def _euclidean(x: Any, axis: Any, keepdims: bool) -> Any:
-    """sqrt(sum(x²)) over ``axis``, with the derivative 0 (not 0/0) at a zero vector."""
+    """sqrt(sum(|x|²)) over ``axis``, with the derivative 0 (not 0/0) at a zero vector."""
+    if constant(0, x).dtype.kind == "c":
+        x = abs(x)
     squares = sum(multiply(x, x), axis=axis, keepdims=keepdims)
     zero = squares == 0  # on primals; a comparison of traced values, so dd.compile guards it
     safe = where(zero, 1.0, squares)  # keeps sqrt's derivative finite where it is not used

@@ -577,7 +577,11 @@ def test_damaged_checkpoints_give_a_clear_error(tmp_path: Path, damage: str) -> 
         path = path.with_suffix(".npy")
     model = nn.MLP([2, 3, 1], rng=5)
     before = model.state_dict()
-    with pytest.raises(nn.CheckpointError, match=r"cannot read checkpoint .*ckpt"):
+    damaged = r"cannot read checkpoint .*ckpt.*(truncated|corrupted)"
+    foreign = r"ckpt.* is not a dualdiff checkpoint"  # not an .npz at all
+    with pytest.raises(
+        nn.CheckpointError, match=foreign if damage in ("garbage", "single array") else damaged
+    ):
         nn.load(model, path)
     for name, value in model.state_dict().items():
         np.testing.assert_array_equal(value, before[name])

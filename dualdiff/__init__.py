@@ -5,6 +5,10 @@ Both modes read one registry of derivative rules (``dualdiff.REGISTRY``):
 backward. The transforms (``grad``, ``jacfwd``, ``hessian`` ...) follow JAX.
 """
 
+from importlib import import_module
+from importlib.util import find_spec
+from typing import TYPE_CHECKING, Any
+
 from . import data, linalg, nn, numeric, ops, optim, teach
 from . import fft as fft
 from .anomaly import detect_anomaly
@@ -28,6 +32,16 @@ from .transforms import (
     value_and_grad,
     vjp,
 )
+
+if find_spec("scipy") is not None:  # dd.scipy: SciPy's API (the optional `scipy` extra)
+    from . import scipy as scipy
+elif not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        if name == "scipy":  # raises an ImportError that names the `scipy` extra
+            return import_module(f"{__name__}.scipy")
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __version__ = "0.1.0"
 

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from . import ops
+from ._scipy_calls import scipy_conversion_error
 from ._util import compare, primal_of, shape_of
 from .core import REGISTRY, Tracer, bind, current_level
 from .numpy_api import apply_function, apply_ufunc
@@ -186,6 +187,9 @@ class ArrayOps(Tracer):
         raise self._dropped("complex()")
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        from_scipy = scipy_conversion_error(type(self).__name__, sys._getframe(1))
+        if from_scipy is not None:  # scipy.linalg.cholesky(x): name dd.scipy.linalg.cholesky
+            raise from_scipy
         # NumPy raises this TypeError as it is, from np.array([x, 2 * x]), np.asarray(x)
         # and out[1:] = x: the first thing the user reads says what to call instead
         kind = type(self).__name__

@@ -16,6 +16,7 @@ at the example and nowhere else.
 from __future__ import annotations
 
 import ast
+import importlib.util
 import inspect
 import re
 from collections.abc import Callable
@@ -34,6 +35,8 @@ from dualdiff.teach.rules import _arg_names, _recorded_entry, describe
 RNG = np.random.default_rng(20240614)
 ELEMENTWISE_OPS = sorted(n for n, r in dd.REGISTRY.items() if r.kind == "elementwise")
 OTHER_OPS = sorted(n for n, r in dd.REGISTRY.items() if r.kind not in ("elementwise", "custom"))
+# SciPy evaluates special functions (digamma, besseli ...) where NumPy has none
+LAMBDIFY_MODULES = ["scipy", "numpy"] if importlib.util.find_spec("scipy") else ["numpy"]
 RTOL = 2e-5  # constants print with 6 significant digits (0.434294 / x for log10)
 _SYMBOLS = {"·": "*", "^": "**", "≥": ">=", "≤": "<=", "≠": "!=", " = ": " == "}
 
@@ -176,7 +179,7 @@ def _rule_partial(rule: Any, i: int, args: list[np.ndarray]) -> tuple[np.ndarray
 
 def _eval_sympy(expr: Any, names: tuple[str, ...], args: list[np.ndarray], ans: Any) -> Any:
     syms = [sp.Symbol(nm, real=True) for nm in (*names, "ans")]
-    fn = sp.lambdify(syms, expr, modules="numpy")
+    fn = sp.lambdify(syms, expr, modules=LAMBDIFY_MODULES)
     with np.errstate(all="ignore"):
         out = fn(*args, ans)
     return np.broadcast_to(np.asarray(out, dtype=float), np.shape(ans))

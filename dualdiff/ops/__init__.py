@@ -53,10 +53,10 @@ MODULES += (decompositions, norms)
 MODULES += (complex, fft)
 
 if find_spec("scipy") is not None:  # SciPy's groups come with the optional `scipy` extra
-    from . import special
+    from . import scipy_linalg, special
     from .special import *  # noqa: F403
 
-    MODULES += (special,)
+    MODULES += (special, scipy_linalg)
 
 # the public ops (dualdiff re-exports these); getitem, scatter_add and sum_to_shape
 # are the engine's, reached as dualdiff.ops.NAME

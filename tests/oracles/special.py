@@ -12,7 +12,9 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from .domains import REAL, Elem, signed, uniform
+import dualdiff as dd
+
+from .domains import REAL, Case, Elem, signed, uniform
 
 HAVE_SCIPY = importlib.util.find_spec("scipy") is not None
 
@@ -56,5 +58,102 @@ ELEMENTWISE: dict[str, Elem] = {
     "y1": Elem(lambda x: sp.bessely(1, x), (uniform(0.3, 4.0),)),
 }
 
-if not HAVE_SCIPY:
-    ELEMENTWISE = {}
+# float32 constants keep float32 cases float32
+_EYE3 = 3 * np.eye(3, dtype=np.float32)
+_SIGNS = np.array([[1.0, -2.0, 0.5], [-1.0, 1.5, 0.5]], dtype=np.float32)
+POSITIVE = uniform(0.3, 2.0)
+PROBABILITY = uniform(0.1, 0.9)
+
+
+def _spd(m: Any) -> Any:
+    """A symmetric positive-definite matrix from any square m."""
+    return m @ m.T + _EYE3
+
+
+def _tables() -> tuple[dict[str, list[Case]], dict[str, list[Case]]]:
+    """The cases of ``expm`` (a registry op) and of the ``dd.scipy`` functions."""
+    special, linalg, norm = dd.scipy.special, dd.scipy.linalg, dd.scipy.stats.norm
+    structural = {
+        "expm": [
+            Case("3x3", lambda a: linalg.expm(a), ((3, 3),)),
+            Case("stack", lambda a: linalg.expm(a), ((2, 3, 3),)),
+            Case("1x1", lambda a: linalg.expm(2 * a), ((1, 1),)),
+        ]
+    }
+    composites = {
+        "scipy.special.logsumexp": [
+            Case(
+                "weights",
+                lambda a, b: special.logsumexp(a, axis=1, b=b),
+                ((2, 3), (2, 3)),
+                POSITIVE,
+            ),
+            Case(
+                "weights-broadcast",
+                lambda a, b: special.logsumexp(a, axis=0, b=b, keepdims=True),
+                ((3, 2), (2,)),
+                POSITIVE,
+            ),
+            Case("sign", lambda a: special.logsumexp(a, b=_SIGNS, return_sign=True)[0], ((2, 3),)),
+            Case(
+                "sign-axis",
+                lambda a: special.logsumexp(a, axis=-1, b=_SIGNS, return_sign=True)[0],
+                ((2, 3),),
+            ),
+        ],
+        "scipy.special.softmax": [
+            Case("all", lambda x: special.softmax(x), ((2, 3),)),
+            Case("axis", lambda x: special.softmax(x, axis=0), ((3, 2),)),
+        ],
+        "scipy.special.log_softmax": [Case("all", lambda x: special.log_softmax(x), ((2, 3),))],
+        "scipy.linalg.cholesky": [
+            Case("upper", lambda m: linalg.cholesky(_spd(m)), ((3, 3),)),
+            Case("lower", lambda m: linalg.cholesky(_spd(m), lower=True), ((3, 3),)),
+        ],
+        "scipy.linalg.cho_solve": [
+            Case(
+                "upper",
+                lambda m, b: linalg.cho_solve(linalg.cho_factor(_spd(m)), b),
+                ((3, 3), (3,)),
+            ),
+            Case(
+                "lower",
+                lambda m, b: linalg.cho_solve(linalg.cho_factor(_spd(m), lower=True), b),
+                ((3, 3), (3, 2)),
+            ),
+        ],
+        **{
+            f"scipy.stats.norm.{name}": [
+                Case(
+                    "x-loc-scale", lambda x, loc, s, f=fn: f(x, loc, s), ((3,), (), (3,)), POSITIVE
+                ),
+                Case("x", lambda x, f=fn: f(x), ((2, 3),)),
+            ]
+            for name, fn in (
+                ("logpdf", norm.logpdf),
+                ("pdf", norm.pdf),
+                ("cdf", norm.cdf),
+                ("logcdf", norm.logcdf),
+                ("sf", norm.sf),
+                ("logsf", norm.logsf),
+            )
+        },
+        **{
+            f"scipy.stats.norm.{name}": [
+                Case(
+                    "q-loc-scale",
+                    lambda q, loc, s, f=fn: f(q, loc, s),
+                    ((3,), (3,), ()),
+                    PROBABILITY,
+                )
+            ]
+            for name, fn in (("ppf", norm.ppf), ("isf", norm.isf))
+        },
+    }
+    return structural, composites
+
+
+if HAVE_SCIPY:
+    STRUCTURAL, COMPOSITES = _tables()
+else:
+    ELEMENTWISE, STRUCTURAL, COMPOSITES = {}, {}, {}

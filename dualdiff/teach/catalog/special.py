@@ -1,4 +1,5 @@
-"""Catalog entries of SciPy's group: special functions (none without the ``scipy`` extra)."""
+"""Catalog entries of SciPy's group: special functions and expm (none without the ``scipy``
+extra)."""
 
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ def _examples() -> dict[str, Example]:
         "j1": elem("j1", lambda sp, x: sp.besselj(1, x), _X),
         "y0": elem("y0", lambda sp, x: sp.bessely(0, x), _POS),
         "y1": elem("y1", lambda sp, x: sp.bessely(1, x), _POS),
+        "expm": Example(ops.scipy_linalg.expm, (grid(-0.8, 0.9, (3, 3)),)),
     }
 
 

@@ -25,17 +25,18 @@ from ..core import Tracer, defop
 from .shape import stack
 
 
-def _cast(x: Any, *, dtype: np.dtype) -> Any:
+def _cast(x: Any, *, dtype: str) -> Any:
     """x in ``dtype`` (a NumPy scalar for a 0-d value); complex to real keeps the real part."""
     a = np.asarray(x)
-    if a.dtype.kind == "c" and dtype.kind != "c":
+    if a.dtype.kind == "c" and np.dtype(dtype).kind != "c":
         a = a.real
     out = a.astype(dtype)
     return out if out.ndim else out[()]
 
 
-def _dtype_of(x: Any) -> np.dtype:
-    return np.result_type(primal_of(x))
+def _dtype_of(x: Any) -> str:
+    """The name of x's dtype (``"float32"``): a parameter that prints as it reads."""
+    return np.result_type(primal_of(x)).name
 
 
 _astype = defop(
@@ -52,9 +53,9 @@ def astype(x: Any, dtype: Any, /, *, copy: bool = True) -> Any:
     boolean one gives the plain NumPy result (no derivative; a guard under ``dd.compile``)."""
     dtype = np.dtype(dtype)
     if dtype.kind in "fc":
-        return _astype(x, dtype=dtype)
+        return _astype(x, dtype=dtype.name)
     if dtype.kind in "biu":
-        return compare(_plain_cast(dtype), x)
+        return compare(_plain_cast(dtype.name), x)
     raise TypeError(
         f"astype: a {type(x).__name__} cannot become dtype {dtype}: only floating and complex "
         "dtypes carry a derivative, integer and boolean ones give plain values; take x.primal "
@@ -62,7 +63,7 @@ def astype(x: Any, dtype: Any, /, *, copy: bool = True) -> Any:
     )
 
 
-def _plain_cast(dtype: np.dtype) -> Any:
+def _plain_cast(dtype: str) -> Any:
     def cast(value: Any) -> Any:
         return _cast(value, dtype=dtype)
 

@@ -171,10 +171,15 @@ class ArrayOps(Tracer):
         )
 
     def __float__(self) -> float:
-        # NumPy calls float() for ``out[i] = x``: name that case and its fix too
-        raise self._dropped(
-            f"float() (or a math-module function, or out[i] = x into a NumPy array: build "
-            f"arrays of traced values with dd.array([...]) or dd.stack) at {_call_site()}"
+        # NumPy calls float() for ``out[i] = x`` too (and reports it as its own ValueError,
+        # with this error as the cause): name that case and its fix
+        raise TypeError(
+            "float() (which math-module functions and out[i] = x into a NumPy array call) "
+            f"of a {type(self).__name__} would drop its derivative, at {_call_site()}. Build "
+            "arrays of traced values with dd.array([...]) or dd.stack([...]) instead of "
+            "assigning into a buffer, and use the dualdiff/NumPy twin of a math function "
+            "(dd.sin, np.sin); x.primal is the value without its derivative; to differentiate "
+            "your own function, register it with dd.register_op"
         )
 
     def __int__(self) -> int:

@@ -170,3 +170,26 @@ def test_gaussian_process_without_scipy_says_so(example, monkeypatch, capsys) ->
     )
     assert mod.main() == {}
     assert "needs SciPy" in capsys.readouterr().out
+
+
+def test_signal_fit_reaches_the_least_squares_spectrum_fit(example, capsys) -> None:
+    mod = example("signal_fit")
+    out = mod.main()
+    assert out["grad_rel_error"] < 1e-5  # dd.grad through rfft vs central differences
+    assert out["losses"][-1] < out["losses"][0] / 40
+    # the same loss written in NumPy alone, minimized by BFGS from the same start
+    optimize = pytest.importorskip("scipy.optimize")
+    spectrum = np.fft.rfft(mod.WINDOW * mod.recording(0.1, 0))
+
+    def loss(p: np.ndarray) -> float:
+        angle = 2 * np.pi * p[2:4, None] * mod.T[None, :] + p[4:6, None]
+        model = np.sum(p[0:2, None] * np.sin(angle), axis=0)
+        return float(np.sum(np.abs(np.fft.rfft(mod.WINDOW * model) - spectrum) ** 2) / mod.N)
+
+    start = np.concatenate([mod.START[k] for k in ("amplitude", "frequency", "phase")])
+    best = optimize.minimize(loss, start, method="BFGS", options={"gtol": 1e-10}).x
+    fitted = np.concatenate([out["fitted"][k] for k in ("amplitude", "frequency", "phase")])
+    np.testing.assert_allclose(fitted, best, atol=1e-5)
+    truth = np.concatenate([mod.TRUE[k] for k in ("amplitude", "frequency", "phase")])
+    np.testing.assert_allclose(fitted, truth, atol=0.06)  # the noise (sd 0.1) moves the optimum
+    assert "frequency" in capsys.readouterr().out

@@ -23,7 +23,7 @@ import numpy as np
 
 from .._util import mask, primal_of
 from ..core import Rule, defop
-from .elementwise import reciprocal, where
+from .elementwise import divide, reciprocal, where
 
 # --- the parts of a complex number ------------------------------------------------
 
@@ -87,7 +87,7 @@ def _abs_partial(ans: Any, z: Any) -> Any:
     """∂|z|/∂x + i ∂|z|/∂y = z / |z|, and 0 at z = 0 (as for a real x). Not sign(z): its
     derivative is 0 by definition, and this partial must differentiate again."""
     nonzero = primal_of(ans) != 0
-    return z * reciprocal(where(nonzero, ans, 1.0)) * mask(nonzero, ans)
+    return divide(z, where(nonzero, ans, 1.0)) * mask(nonzero, ans)
 
 
 # Built-in elementwise ops that are real for a complex input, and their partial for it as

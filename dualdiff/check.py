@@ -189,15 +189,15 @@ def _argnums(args: tuple[Any, ...], argnums: int | Sequence[int] | None) -> tupl
                 "or float arrays (np.asarray(x, dtype=float)), or name them with argnums="
             )
         return nums
-    nums = (argnums,) if not isinstance(argnums, (tuple, list)) else tuple(argnums)
-    for i in nums:
+    given: tuple[Any, ...] = tuple(argnums) if isinstance(argnums, (tuple, list)) else (argnums,)
+    for i in given:
         if isinstance(i, bool) or not isinstance(i, (int, np.integer)):
             raise TypeError(f"check_grad: argnums must be ints, got {argnums!r}")
         if not -len(args) <= i < len(args):
             raise ValueError(
                 f"check_grad: argnums={argnums!r} but f gets {len(args)} positional argument(s)"
             )
-    return tuple(sorted({int(i) % len(args) for i in nums}))
+    return tuple(sorted({int(i) % len(args) for i in given}))
 
 
 def _arg_tree(a: Any) -> Any:

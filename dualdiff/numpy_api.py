@@ -124,6 +124,19 @@ def _ufunc_name(ufunc: Any) -> str:
     return f"np.{name}"
 
 
+def _scipy_op(ufunc: Any) -> Callable[..., Any] | None:
+    """The op of SciPy's special function ``ufunc``, found by name (``ops.special`` does not
+    import SciPy) and then kept with the handlers, so the next call finds it at once."""
+    name = _ufunc_name(ufunc)
+    special = getattr(ops, "special", None)
+    if special is None or not name.startswith("scipy.special."):
+        return None
+    fn: Callable[..., Any] | None = special.SCIPY_UFUNCS.get(name.removeprefix("scipy.special."))
+    if fn is not None:
+        _HANDLERS[ufunc] = fn
+    return fn
+
+
 def apply_ufunc(ufunc: Any, method: str, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """Handle ``ufunc(*inputs, **kwargs)`` where an input is a Dual or Var."""
     if method != "__call__":
@@ -135,7 +148,7 @@ def apply_ufunc(ufunc: Any, method: str, inputs: tuple[Any, ...], kwargs: dict[s
             f"np.{ufunc.__name__} on a dualdiff value does not support the keyword(s) "
             f"{sorted(kwargs)}: out= would write into an array and drop the derivative"
         )
-    fn = _HANDLERS.get(ufunc) or _user_op(ufunc)
+    fn = _HANDLERS.get(ufunc) or _user_op(ufunc) or _scipy_op(ufunc)
     if fn is None:
         raise _no_rule(_ufunc_name(ufunc))
     return fn(*inputs)

@@ -479,3 +479,13 @@ else:
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_importing_dualdiff_does_not_import_scipy_special() -> None:
+    # the ops are registered, SciPy's ufuncs are matched by name when first met
+    code = (
+        "import sys, dualdiff; assert 'scipy.special' not in sys.modules; print(dualdiff.erf(0.5))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert float(done.stdout) == pytest.approx(sc.erf(0.5), rel=1e-15)

@@ -234,6 +234,12 @@ def test_scipy_ufuncs_on_duals_and_vars_reach_the_ops() -> None:
     np.testing.assert_allclose(tape.gradient(y, v), sc.i1(x), rtol=1e-15)
 
 
+def test_numpys_i0_reaches_the_same_op() -> None:
+    x = np.array([-1.5, 0.0, 2.0])
+    np.testing.assert_allclose(dd.grad(lambda v: np.sum(np.i0(v)))(x), sc.i1(x), rtol=1e-15)
+    np.testing.assert_allclose(dd.jacfwd(np.i0)(x), np.diag(sc.i1(x)), rtol=1e-15)
+
+
 def test_a_scipy_ufunc_without_a_rule_is_named_as_scipys() -> None:
     with pytest.raises(TypeError, match=r"no derivative rule for scipy\.special\.gammainc"):
         sc.gammainc(1.5, dd.Dual(0.5, 1.0))

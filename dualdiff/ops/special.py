@@ -309,8 +309,8 @@ SCIPY_UFUNCS: dict[str, Any] = {
     "y1": y1,
 }
 
-# no NumPy callables: SciPy's are matched by name (SCIPY_UFUNCS)
-NUMPY: dict[Any, Any] = {}
+# NumPy's one function of this group (SciPy's ufuncs are matched by name: SCIPY_UFUNCS)
+NUMPY: dict[Any, Any] = {np.i0: i0}
 
 __all__ = [
     "beta", "betaln", "digamma", "erf", "erfc", "erfcinv", "erfinv", "gamma", "gammaln",

@@ -258,6 +258,38 @@ def test_einsum_running_out_of_letters_is_a_clear_error() -> None:
         dd.jacfwd(lambda x: dd.einsum(sub, x))(x)
 
 
+def complex_normal(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    return rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+
+
+def check_complex_linear_map(
+    fn: Callable[..., Any], ref: Callable[..., Any], shapes: list[tuple[int, ...]]
+) -> None:
+    """Complex operands: the JVP is the map applied to complex directions; the VJP its
+    transpose under the pairing Re(sum(u v)), without conjugation (JAX's convention)."""
+    rng = np.random.default_rng(5)
+    xs = [complex_normal(rng, s) for s in shapes]
+    vs = [complex_normal(rng, s) for s in shapes]
+    expected = np.asarray(ref(*xs))
+    out, tangent = dd.jvp(fn, tuple(xs), tuple(vs))
+    np.testing.assert_allclose(out, expected, rtol=1e-12)
+    np.testing.assert_allclose(tangent, central(ref, xs, vs), rtol=1e-6, atol=1e-8)
+    u = complex_normal(rng, expected.shape)
+    cotangents = dd.vjp(fn, *xs)[1](u)
+    lhs = sum(np.sum(c * v) for c, v in zip(cotangents, vs, strict=True)).real
+    np.testing.assert_allclose(lhs, np.sum(u * tangent).real, rtol=1e-10)
+
+
+@pytest.mark.parametrize(
+    "subscripts, shapes",
+    [("ij,jk", [(2, 3), (3, 2)]), ("ii,i->i", [(3, 3), (3,)]), ("...i,i", [(2, 3), (3,)])],
+)
+def test_einsum_of_complex_operands(subscripts: str, shapes: list[tuple[int, ...]]) -> None:
+    check_complex_linear_map(
+        lambda *xs: dd.einsum(subscripts, *xs), lambda *xs: np.einsum(subscripts, *xs), shapes
+    )
+
+
 # --- tensordot, outer, inner, vdot, kron ---------------------------------------------------
 
 
@@ -297,6 +329,12 @@ def test_products_match_numpy(
     fn: Callable[..., Any], ref: Callable[..., Any], shapes: tuple[tuple[int, ...], ...]
 ) -> None:
     check_linear_map(fn, ref, [RNG.standard_normal(s) for s in shapes])
+
+
+def test_vdot_conjugates_its_first_operand() -> None:
+    check_complex_linear_map(dd.vdot, np.vdot, [(2, 3), (6,)])
+    a = np.array([1 + 2j, 3 - 1j])
+    assert dd.vdot(a, a) == pytest.approx(np.vdot(a, a)) == pytest.approx(15.0)
 
 
 def test_outer_and_kron_closed_forms() -> None:
@@ -394,9 +432,9 @@ def test_cross_rejects_other_lengths() -> None:
 # --- matrix_power and multi_dot --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("n", [1, 2, 3, 4, 7])
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 7, -1, -2, -3])
 def test_matrix_power_matches_numpy(n: int) -> None:
-    a = RNG.standard_normal((2, 3, 3)) / 2
+    a = RNG.standard_normal((2, 3, 3)) / 2 + 2 * np.eye(3)  # well conditioned for n < 0
     fn = lambda a: dd.matrix_power(a, n)
     ref = lambda a: np.linalg.matrix_power(a, n)
     np.testing.assert_allclose(fn(a), ref(a), rtol=1e-13)
@@ -411,6 +449,17 @@ def test_matrix_power_closed_forms() -> None:
     )
     np.testing.assert_array_equal(dd.matrix_power(dd.Var(A), 0), np.eye(3))
     assert dd.matrix_power(np.ones((2, 2), np.float32), 0).dtype == np.float32
+
+
+def test_matrix_power_of_a_negative_exponent_closed_form() -> None:
+    # d/dA tr(A^-2) = -2 (A^-3)^T, since d(A^-2) = -A^-1 dA A^-2 - A^-2 dA A^-1
+    a = A + 3 * np.eye(3)
+    inv3 = np.linalg.matrix_power(a, -3)
+    for grad in (dd.grad, lambda f: dd.jacfwd(f)):
+        got = grad(lambda a: dd.einsum("ii", dd.matrix_power(a, -2)))(a)
+        np.testing.assert_allclose(got, -2 * inv3.T, rtol=1e-12)
+    with pytest.raises(np.linalg.LinAlgError):
+        dd.matrix_power(dd.Var(np.zeros((2, 2))), -1)
 
 
 def test_matrix_power_errors() -> None:

@@ -25,8 +25,9 @@ import numpy as np
 
 from .._util import ndim_of, primal_of, shape_of
 from ..core import PerInput, Tracer, defop
+from .complex import conj
 from .elementwise import multiply, negative, subtract
-from .linalg import dot, matmul
+from .linalg import dot, inv, matmul
 from .shape import broadcast_to, getitem, moveaxis, reshape, stack, sum_to_shape, transpose
 
 _LETTERS = string.ascii_letters  # the 52 index letters NumPy's einsum accepts
@@ -336,13 +337,6 @@ def inner(a: Any, b: Any) -> Any:
     return tensordot(a, b, axes=([-1], [-1]))
 
 
-def _conjugate_real(x: Any, op: str) -> Any:
-    """conj(x) for real x (x itself); complex operands are refused, naming the op."""
-    if getattr(primal_of(x), "dtype", np.dtype(float)).kind == "c":
-        raise TypeError(f"{op}: complex operands are not supported yet (conj is not an op)")
-    return x
-
-
 def vdot(a: Any, b: Any) -> Any:
     """``np.vdot``: sum(conj(a.flat) * b.flat), the dot product of the flattened arrays."""
     a, b = _as_operand(a), _as_operand(b)
@@ -350,7 +344,9 @@ def vdot(a: Any, b: Any) -> Any:
         raise ValueError(
             f"vdot: a {shape_of(a)} and b {shape_of(b)} must have the same number of elements"
         )
-    return matmul(reshape(_conjugate_real(a, "vdot"), (-1,)), reshape(b, (-1,)))
+    if np.iscomplexobj(primal_of(a)):
+        a = conj(a)
+    return matmul(reshape(a, (-1,)), reshape(b, (-1,)))
 
 
 def kron(a: Any, b: Any) -> Any:
@@ -415,7 +411,7 @@ def _square_stack(a: Any, op: str) -> tuple[int, ...]:
 
 def matrix_power(a: Any, n: Any) -> Any:
     """``np.linalg.matrix_power``: a @ a @ ... (n factors, by repeated squaring) of square
-    (..., M, M) matrices; n = 0 gives the identity."""
+    (..., M, M) matrices; n = 0 gives the identity, n < 0 powers of the inverse."""
     try:
         n = operator.index(n)
     except TypeError:
@@ -425,11 +421,8 @@ def matrix_power(a: Any, n: Any) -> Any:
     if n == 0:
         dtype = _constant_dtype(a)
         return np.broadcast_to(np.eye(shape[-1], dtype=dtype), shape).copy()
-    if n < 0:
-        raise NotImplementedError(
-            "matrix_power: a negative exponent needs np.linalg.inv, which dualdiff does not "
-            "differentiate yet; invert with a solve of your own, or use n >= 0"
-        )
+    if n < 0:  # a^-n = (a^-1)^n; inv raises LinAlgError for a singular matrix, as NumPy
+        a, n = inv(a), -n
     result, power = None, a
     while True:
         if n & 1:

@@ -22,6 +22,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from .._util import ndim_of, primal_of, shape_of
 from ..core import Tracer, defop
+from .complex import conj
 from .elementwise import where
 from .shape import getitem, reshape, scatter_add
 
@@ -110,13 +111,6 @@ def convolve(a: Any, v: Any, mode: str = "full") -> Any:
     return _cut(_convolve(a, v), window)
 
 
-def _conjugate_real(x: Any) -> Any:
-    """conj(v) for real v, which is v itself; complex operands are refused."""
-    if getattr(primal_of(x), "dtype", np.dtype(float)).kind == "c":
-        raise TypeError("correlate: complex operands are not supported yet (conj is not an op)")
-    return x
-
-
 def correlate(a: Any, v: Any, mode: str = "valid") -> Any:
     """``np.correlate``: c[k] = sum_n a[n + k] conj(v[n]) of two 1-D arrays (the
     convolution of a with v reversed), cut to 'valid' (the default), 'same' or 'full'
@@ -126,7 +120,9 @@ def correlate(a: Any, v: Any, mode: str = "valid") -> Any:
     # NumPy swaps a shorter a with v and reverses the result: 'same' centres from the end
     centre = (m - 1) // 2 if n >= m else n - 1 - (n - 1) // 2
     window = _mode_window(n, m, mode, "correlate", centre)
-    flipped = getitem(_conjugate_real(v), slice(None, None, -1))
+    if np.iscomplexobj(primal_of(v)):
+        v = conj(v)
+    flipped = getitem(v, slice(None, None, -1))
     return _cut(_convolve(a, flipped), window)
 
 

@@ -4,9 +4,14 @@ matrix_power, multi_dot), checked the same way as composites."""
 
 from __future__ import annotations
 
+import numpy as np
+
 import dualdiff as dd
 
 from .domains import Case
+
+# the domain's 2 x 2 matrices plus 3 I are far from singular (float32 keeps float32)
+_SHIFT = 3 * np.eye(2, dtype=np.float32)
 
 STRUCTURAL: dict[str, list[Case]] = {
     "einsum": [
@@ -62,6 +67,7 @@ COMPOSITES: dict[str, list[Case]] = {
         Case("cube", lambda a: dd.matrix_power(a, 3), ((3, 3),)),
         Case("stack", lambda a: dd.matrix_power(a, 2), ((2, 3, 3),)),
         Case("fifth", lambda a: dd.matrix_power(a, 5), ((2, 2),)),
+        Case("inverse-squared", lambda a: dd.matrix_power(a + _SHIFT, -2), ((2, 2),)),
     ],
     "multi_dot": [
         Case("three", lambda a, b, c: dd.multi_dot([a, b, c]), ((2, 4), (4, 3), (3, 2))),

@@ -320,6 +320,14 @@ def test_tensordot_matches_numpy(shapes: tuple[tuple[int, ...], ...], axes: Any)
         (dd.inner, np.inner, ((2, 3), (4, 3))),
         (dd.inner, np.inner, ((), (2, 3))),
         (dd.vdot, np.vdot, ((2, 3), (6,))),
+        (dd.vecdot, np.vecdot, ((4, 3), (3,))),
+        (
+            lambda a, b: dd.vecdot(a, b, axis=0),
+            lambda a, b: np.vecdot(a, b, axis=0),
+            ((3, 2), (3, 1)),
+        ),
+        (dd.matvec, np.matvec, ((2, 4, 3), (3,))),
+        (dd.vecmat, np.vecmat, ((2, 4), (4, 3))),
         (dd.kron, np.kron, ((2, 2), (3, 2))),
         (dd.kron, np.kron, ((3,), (2, 2))),
         (dd.kron, np.kron, ((2, 1, 2), (2, 3))),
@@ -331,8 +339,10 @@ def test_products_match_numpy(
     check_linear_map(fn, ref, [RNG.standard_normal(s) for s in shapes])
 
 
-def test_vdot_conjugates_its_first_operand() -> None:
+def test_vdot_vecdot_and_vecmat_conjugate_their_first_operand() -> None:
     check_complex_linear_map(dd.vdot, np.vdot, [(2, 3), (6,)])
+    check_complex_linear_map(dd.vecdot, np.vecdot, [(2, 3), (3,)])
+    check_complex_linear_map(dd.vecmat, np.vecmat, [(3,), (3, 2)])
     a = np.array([1 + 2j, 3 - 1j])
     assert dd.vdot(a, a) == pytest.approx(np.vdot(a, a)) == pytest.approx(15.0)
 
@@ -360,6 +370,10 @@ def test_numpy_products_on_tracers_are_routed() -> None:
         (lambda v: np.linalg.outer(v, x), lambda v: np.linalg.outer(v, x)),
         (lambda v: np.linalg.tensordot(v, A, axes=1), lambda v: np.tensordot(v, A, 1)),
         (lambda v: np.linalg.multi_dot([v, A, B, x]), lambda v: v @ A @ B @ x),
+        (lambda v: np.vecdot(A, v), lambda v: np.vecdot(A, v)),
+        (lambda v: np.linalg.vecdot(A, v), lambda v: np.linalg.vecdot(A, v)),
+        (lambda v: np.matvec(A, v), lambda v: np.matvec(A, v)),
+        (lambda v: np.vecmat(v, A), lambda v: np.vecmat(v, A)),
     ]
     v = RNG.standard_normal(3)
     for fn, ref in calls:
@@ -507,6 +521,8 @@ def test_products_keep_float32() -> None:
         lambda a: dd.outer(a[0], a[1]),
         lambda a: dd.inner(a, a),
         lambda a: dd.vdot(a, a),
+        lambda a: dd.vecdot(a, a),
+        lambda a: dd.matvec(a, v),
         lambda a: dd.kron(a, a),
         lambda a: dd.cross(a, v),
         lambda a: dd.matrix_power(a, 3),

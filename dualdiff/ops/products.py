@@ -1,6 +1,6 @@
-"""Products: ``einsum`` (a registry op), and tensordot, outer, inner, vdot, kron, cross,
-matrix_power and linalg.multi_dot, composites of matmul, multiply and reshapes whose
-rules give their derivatives.
+"""Products: ``einsum`` (a registry op), and tensordot, outer, inner, vdot, vecdot,
+matvec, vecmat, kron, cross, matrix_power and linalg.multi_dot, composites of einsum,
+matmul, multiply and reshapes whose rules give their derivatives.
 
 einsum is linear in each operand. The JVP of operand k is the same einsum with operand
 k replaced by its tangent (the tangent's batch axes ride on fresh index letters). The
@@ -337,6 +337,11 @@ def inner(a: Any, b: Any) -> Any:
     return tensordot(a, b, axes=([-1], [-1]))
 
 
+def _conjugated(x: Any) -> Any:
+    """conj(x) for a complex x; a real x as it is (no op to record)."""
+    return conj(x) if np.iscomplexobj(primal_of(x)) else x
+
+
 def vdot(a: Any, b: Any) -> Any:
     """``np.vdot``: sum(conj(a.flat) * b.flat), the dot product of the flattened arrays."""
     a, b = _as_operand(a), _as_operand(b)
@@ -344,9 +349,25 @@ def vdot(a: Any, b: Any) -> Any:
         raise ValueError(
             f"vdot: a {shape_of(a)} and b {shape_of(b)} must have the same number of elements"
         )
-    if np.iscomplexobj(primal_of(a)):
-        a = conj(a)
-    return matmul(reshape(a, (-1,)), reshape(b, (-1,)))
+    return matmul(reshape(_conjugated(a), (-1,)), reshape(b, (-1,)))
+
+
+def vecdot(x1: Any, x2: Any, axis: int = -1) -> Any:
+    """``np.vecdot`` / ``np.linalg.vecdot``: sum over ``axis`` of conj(x1) * x2, the other
+    axes broadcast: (..., n), (..., n) -> (...)."""
+    x1, x2 = _as_operand(x1), _as_operand(x2)
+    x1, x2 = moveaxis(_conjugated(x1), axis, -1), moveaxis(x2, axis, -1)
+    return einsum("...i,...i->...", x1, x2)
+
+
+def matvec(x1: Any, x2: Any) -> Any:
+    """``np.matvec``: matrix-vector products (..., m, n), (..., n) -> (..., m)."""
+    return einsum("...ij,...j->...i", _as_operand(x1), _as_operand(x2))
+
+
+def vecmat(x1: Any, x2: Any) -> Any:
+    """``np.vecmat``: vector-matrix products conj(x1) (..., n), (..., n, m) -> (..., m)."""
+    return einsum("...j,...ji->...i", _conjugated(_as_operand(x1)), _as_operand(x2))
 
 
 def kron(a: Any, b: Any) -> Any:
@@ -484,6 +505,14 @@ def multi_dot(arrays: Sequence[Any], *, out: None = None) -> Any:
     return result
 
 
+def _numpy_callable(name: str) -> Any:
+    """``np.NAME`` (dotted), or None where this NumPy lacks it (the array-API names are 2.x)."""
+    obj: Any = np
+    for part in name.split("."):
+        obj = getattr(obj, part, None)
+    return obj
+
+
 # The NumPy callables these ops stand for (see :mod:`dualdiff.numpy_api`).
 NUMPY: dict[Any, Any] = {
     np.einsum: einsum,
@@ -496,11 +525,19 @@ NUMPY: dict[Any, Any] = {
     np.cross: cross,
     np.linalg.matrix_power: matrix_power,
     np.linalg.multi_dot: multi_dot,
-    np.linalg.outer: outer,
-    np.linalg.tensordot: tensordot,
-    np.linalg.cross: lambda x1, x2, axis=-1: cross(x1, x2, axis=axis),
 }
+_SINCE_NUMPY_2: dict[str, Any] = {
+    "vecdot": vecdot,
+    "matvec": matvec,
+    "vecmat": vecmat,
+    "linalg.vecdot": vecdot,
+    "linalg.outer": outer,
+    "linalg.tensordot": tensordot,
+    "linalg.cross": lambda x1, x2, axis=-1: cross(x1, x2, axis=axis),
+}
+NUMPY.update({_numpy_callable(k): op for k, op in _SINCE_NUMPY_2.items() if _numpy_callable(k)})
 
 __all__ = [
-    "cross", "einsum", "inner", "kron", "matrix_power", "multi_dot", "outer", "tensordot", "vdot",
+    "cross", "einsum", "inner", "kron", "matrix_power", "matvec", "multi_dot", "outer",
+    "tensordot", "vdot", "vecdot", "vecmat",
 ]  # fmt: skip

@@ -1,6 +1,6 @@
 """Oracles of the products: einsum (cases over its subscript forms), and the products
-built on einsum, matmul and multiply (tensordot, outer, inner, vdot, kron, cross,
-matrix_power, multi_dot), checked the same way as composites."""
+built on einsum, matmul and multiply (tensordot, outer, inner, vdot, vecdot, matvec,
+vecmat, kron, cross, matrix_power, multi_dot), checked the same way as composites."""
 
 from __future__ import annotations
 
@@ -52,6 +52,9 @@ COMPOSITES: dict[str, list[Case]] = {
         Case("scalar", lambda a, b: dd.inner(a, b), ((), (2, 3))),
     ],
     "vdot": [Case("flattens", lambda a, b: dd.vdot(a, b), ((2, 3), (3, 2)))],
+    "vecdot": [Case("axis-0", lambda a, b: dd.vecdot(a, b, axis=0), ((3, 2), (3, 1)))],
+    "matvec": [Case("stack", lambda a, b: dd.matvec(a, b), ((2, 2, 3), (3,)))],
+    "vecmat": [Case("stack", lambda a, b: dd.vecmat(a, b), ((2, 3), (3, 2)))],
     "kron": [
         Case("matrices", lambda a, b: dd.kron(a, b), ((2, 2), (2, 3))),
         Case("mixed-ndim", lambda a, b: dd.kron(a, b), ((3,), (2, 2))),

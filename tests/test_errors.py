@@ -31,9 +31,9 @@ def in_tape(fn: Callable[[dd.Var], Any], *shape: int) -> Callable[[], Any]:
 @pytest.mark.parametrize(
     "call, name",
     [
-        (lambda: np.cumsum(dual(3)), r"np\.cumsum"),
-        (lambda: np.log2(dual(3)), r"np\.log2"),
-        (in_tape(np.cumsum, 3), r"np\.cumsum"),
+        (lambda: np.nancumsum(dual(3)), r"np\.nancumsum"),
+        (lambda: np.spacing(dual(3)), r"np\.spacing"),
+        (in_tape(np.nancumsum, 3), r"np\.nancumsum"),
         (in_tape(lambda x: np.multiply.outer(x, x), 3), r"np\.multiply\.outer"),
     ],
     ids=["dual-function", "dual-ufunc", "var-function", "var-ufunc-method"],

@@ -182,9 +182,9 @@ CORE = [
     # functions with no rule, conversions that drop the derivative
     Misuse(
         "NumPy function with no rule",
-        lambda: np.sort(dual([3.0, 1.0])),
+        lambda: np.nancumsum(dual([3.0, 1.0])),
         TypeError,
-        ("np.sort", "dd.register_op"),
+        ("np.nancumsum", "dd.register_op"),
     ),
     Misuse(
         "NumPy submodule function",
@@ -194,9 +194,9 @@ CORE = [
     ),
     Misuse(
         "ufunc with no rule",
-        lambda: np.cbrt(dual([8.0])),
+        lambda: np.spacing(dual([8.0])),
         TypeError,
-        ("np.cbrt", "dd.register_op"),
+        ("np.spacing", "dd.register_op"),
     ),
     Misuse("ufunc method", _reduce_of_ufunc, TypeError, ("np.add.reduce", "dd.register_op")),
     Misuse(

@@ -25,6 +25,7 @@ from .._util import as_float, compare, ndim_of, primal_of, shape_of
 from ..core import defop
 from .elementwise import reciprocal, where
 from .linalg import (
+    col,
     constant,
     diag_embed,
     diagonal,
@@ -35,13 +36,14 @@ from .linalg import (
     numpy_linalg,
     pinv,
     real_only,
+    row,
     solve_triangular,
     tri,
     triangle_adjoint,
 )
 from .linalg import matrix_transpose as _mT
 from .reductions import sum
-from .shape import concatenate, expand_dims, getitem, reshape
+from .shape import concatenate, getitem, reshape
 
 
 class EighResult(NamedTuple):
@@ -99,7 +101,7 @@ def _reciprocal_where(x: Any, defined: np.ndarray, undefined: np.ndarray) -> Any
 def _inverse_gaps(w: Any, ties: np.ndarray, undefined: np.ndarray) -> Any:
     """F[..., i, j] = 1 / (w_j - w_i) off the diagonal, 0 on it and at ``ties``, except nan
     where ``undefined`` (the ties whose vectors the derivative needs)."""
-    gaps = expand_dims(w, -2) - expand_dims(w, -1)
+    gaps = row(w) - col(w)
     off = ~np.eye(shape_of(w)[-1], dtype=bool)
     return _reciprocal_where(gaps, off & ~ties, undefined)
 
@@ -160,9 +162,9 @@ def _qr_primal(a: Any) -> np.ndarray:
 
 def _unpack_qr(packed: Any, a: Any) -> tuple[Any, Any]:
     m = shape_of(a)[-2]
-    return getitem(packed, (Ellipsis, slice(None, m), slice(None))), getitem(
-        packed, (Ellipsis, slice(m, None), slice(None))
-    )
+    rows = (slice(0, m), slice(m, shape_of(packed)[-2]))  # explicit stops print as m:k
+    q, r = (getitem(packed, (Ellipsis, r, slice(None))) for r in rows)
+    return q, r
 
 
 def _qr_jvp(t: Any, ans: Any, a: Any) -> Any:
@@ -233,9 +235,8 @@ def _eigh_primal(a: Any, *, lower: bool) -> np.ndarray:
 
 
 def _unpack_eigh(packed: Any) -> tuple[Any, Any]:
-    return getitem(packed, (Ellipsis, 0, slice(None))), getitem(
-        packed, (Ellipsis, slice(1, None), slice(None))
-    )
+    w = getitem(packed, (Ellipsis, 0, slice(None)))
+    return w, getitem(packed, (Ellipsis, slice(1, shape_of(packed)[-2]), slice(None)))
 
 
 def _eigh_jvp(t: Any, ans: Any, a: Any, *, lower: bool) -> Any:
@@ -244,7 +245,7 @@ def _eigh_jvp(t: Any, ans: Any, a: Any, *, lower: bool) -> Any:
     y = matmul(matmul(_mT(v), from_triangle(t, lower)), v)
     ties = _ties(primal_of(w), shape_of(w)[-1])
     f = _inverse_gaps(w, ties, ties)
-    return concatenate([expand_dims(diagonal(y), -2), matmul(v, f * y)], axis=-2)
+    return concatenate([row(diagonal(y)), matmul(v, y * f)], axis=-2)
 
 
 def _eigh_vjp(g: Any, ans: Any, a: Any, *, lower: bool) -> Any:
@@ -253,7 +254,7 @@ def _eigh_vjp(g: Any, ans: Any, a: Any, *, lower: bool) -> Any:
     gw, gv = _unpack_eigh(g)
     ties = _ties(primal_of(w), shape_of(w)[-1])
     f = _inverse_gaps(w, ties, ties & _either(_used(gv)))
-    inner = diag_embed(gw) + f * matmul(_mT(v), gv)
+    inner = diag_embed(gw) + matmul(_mT(v), gv) * f
     return triangle_adjoint(matmul(matmul(v, inner), _mT(v)), lower)
 
 
@@ -288,12 +289,12 @@ def eigh(a: Any, UPLO: str = "L") -> EighResult:
 
 def _eigvalsh_jvp(t: Any, ans: Any, a: Any, *, lower: bool) -> Any:
     _, v = _unpack_eigh(_eigh(a, lower=lower))
-    return sum(v * matmul(from_triangle(t, lower), v), axis=-2)  # diag(Vᵀ dS V)
+    return sum(matmul(from_triangle(t, lower), v) * v, axis=-2)  # diag(Vᵀ dS V)
 
 
 def _eigvalsh_vjp(g: Any, ans: Any, a: Any, *, lower: bool) -> Any:
     _, v = _unpack_eigh(_eigh(a, lower=lower))
-    return triangle_adjoint(matmul(v * expand_dims(g, -2), _mT(v)), lower)
+    return triangle_adjoint(matmul(v * row(g), _mT(v)), lower)
 
 
 _eigvalsh = defop(
@@ -327,7 +328,7 @@ def _svd_primal(a: Any, *, hermitian: bool) -> np.ndarray:
 def _unpack_svd(packed: Any, a: Any) -> tuple[Any, Any, Any]:
     """(U, s, V) from the packed [U; s; V] of a (..., M, N)."""
     m = shape_of(a)[-2]
-    rows = (slice(None, m), m, slice(m + 1, None))
+    rows = (slice(0, m), m, slice(m + 1, shape_of(packed)[-2]))
     u, s, v = (getitem(packed, (Ellipsis, r, slice(None))) for r in rows)
     return u, s, v
 
@@ -352,15 +353,15 @@ def _svd_jvp(t: Any, ans: Any, a: Any, *, hermitian: bool) -> Any:
     ties, zero = _svd_masks(s, a)
     dp = matmul(matmul(_mT(u), t), v)
     f = _inverse_gaps(s * s, ties, ties)
-    row, col = expand_dims(s, -2), expand_dims(s, -1)
-    du = matmul(u, f * (dp * row + col * _mT(dp)))
-    dv = matmul(v, f * (col * dp + _mT(dp) * row))
-    inv_s = expand_dims(_reciprocal_where(s, ~zero, zero), -2)
+    s_row, s_col = row(s), col(s)
+    du = matmul(u, f * (dp * s_row + s_col * _mT(dp)))
+    dv = matmul(v, f * (s_col * dp + _mT(dp) * s_row))
+    inv_s = row(_reciprocal_where(s, ~zero, zero))
     if m > k:
         du = du + (matmul(t, v) - matmul(u, dp)) * inv_s
     if n > k:
         dv = dv + (matmul(_mT(t), u) - matmul(v, _mT(dp))) * inv_s
-    return concatenate([du, expand_dims(diagonal(dp), -2), dv], axis=-2)
+    return concatenate([du, row(diagonal(dp)), dv], axis=-2)
 
 
 def _svd_vjp(g: Any, ans: Any, a: Any, *, hermitian: bool) -> Any:
@@ -373,15 +374,15 @@ def _svd_vjp(g: Any, ans: Any, a: Any, *, hermitian: bool) -> Any:
     used_u, used_v = _used(gu), _used(gv)
     ties, zero = _svd_masks(s, a)
     f = _inverse_gaps(s * s, ties, ties & _either(used_u | used_v))
-    row, col = expand_dims(s, -2), expand_dims(s, -1)
+    s_row, s_col = row(s), col(s)
     xu, xv = matmul(_mT(u), gu), matmul(_mT(v), gv)
-    inner = f * (xu - _mT(xu)) * row + diag_embed(gs) + col * (f * (xv - _mT(xv)))
+    inner = f * (xu - _mT(xu)) * s_row + diag_embed(gs) + s_col * (f * (xv - _mT(xv)))
     out = matmul(matmul(u, inner), _mT(v))
     if m > k:
-        inv_s = expand_dims(_reciprocal_where(s, ~zero, zero & used_u), -2)
+        inv_s = row(_reciprocal_where(s, ~zero, zero & used_u))
         out = out + matmul((gu - matmul(u, xu)) * inv_s, _mT(v))
     if n > k:
-        inv_s = expand_dims(_reciprocal_where(s, ~zero, zero & used_v), -2)
+        inv_s = row(_reciprocal_where(s, ~zero, zero & used_v))
         out = out + matmul(u * inv_s, _mT(gv - matmul(v, xv)))
     return triangle_adjoint(out, lower=True) if hermitian else out
 
@@ -423,12 +424,12 @@ def svd(
 def _svdvals_jvp(t: Any, ans: Any, a: Any, *, hermitian: bool) -> Any:
     u, _, v = _unpack_svd(_svd(a, hermitian=hermitian), a)
     t = from_triangle(t, lower=True) if hermitian else t
-    return sum(u * matmul(t, v), axis=-2)  # diag(Uᵀ da V)
+    return sum(matmul(t, v) * u, axis=-2)  # diag(Uᵀ da V)
 
 
 def _svdvals_vjp(g: Any, ans: Any, a: Any, *, hermitian: bool) -> Any:
     u, _, v = _unpack_svd(_svd(a, hermitian=hermitian), a)
-    out = matmul(u * expand_dims(g, -2), _mT(v))
+    out = matmul(u * row(g), _mT(v))
     return triangle_adjoint(out, lower=True) if hermitian else out
 
 

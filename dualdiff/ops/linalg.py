@@ -20,7 +20,7 @@ from .._util import as_float, ndim_of, primal_of, shape_of
 from ..core import Tracer, defop
 from .elementwise import multiply
 from .reductions import sum
-from .shape import expand_dims, getitem, moveaxis, reshape, sum_to_shape, swapaxes
+from .shape import getitem, moveaxis, reshape, sum_to_shape, swapaxes
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -58,9 +58,19 @@ def diagonal(x: Any, offset: int = 0) -> Any:
     return getitem(x, (Ellipsis, i, i + offset))
 
 
+def row(v: Any) -> Any:
+    """``v[..., None, :]``: a stack of vectors ``(..., K)`` as rows ``(..., 1, K)``."""
+    return getitem(v, (Ellipsis, None, slice(None)))
+
+
+def col(v: Any) -> Any:
+    """``v[..., :, None]``: a stack of vectors ``(..., K)`` as columns ``(..., K, 1)``."""
+    return getitem(v, (Ellipsis, slice(None), None))
+
+
 def diag_embed(v: Any) -> Any:
     """The matrices with the vectors ``v`` (shape ``(..., K)``) on their diagonals."""
-    return expand_dims(v, -2) * constant(np.eye(shape_of(v)[-1]), v)
+    return row(v) * constant(np.eye(shape_of(v)[-1]), v)
 
 
 def trace(x: Any, offset: int = 0, dtype: Any = None) -> Any:
@@ -94,7 +104,7 @@ def vector_case(op: Callable[..., Any], a: Any, b: Any, **params: Any) -> Any:
     """``op(a, b)`` where ``b`` is a stack of matrices ``(..., M, K)`` or one vector ``(M,)``,
     which is solved as the column ``(M, 1)`` (NumPy 2's rule for ``np.linalg.solve``)."""
     if ndim_of(b) == 1:
-        return getitem(op(a, expand_dims(b, -1), **params), (Ellipsis, 0))
+        return getitem(op(a, col(b), **params), (Ellipsis, 0))
     return op(a, b, **params)
 
 

@@ -26,10 +26,11 @@ from .linalg import (
     matmul,
     numpy_linalg,
     real_only,
+    row,
 )
 from .linalg import matrix_transpose as _mT
 from .reductions import max, min, prod, sum
-from .shape import expand_dims, getitem, reshape, transpose
+from .shape import getitem, reshape, transpose
 
 
 class SlogdetResult(NamedTuple):
@@ -51,8 +52,8 @@ def _cofactor(a: Any, det: Any) -> Any:
     u, s, vh = svd(a)
     sign = constant(np.linalg.det(primal_of(u)) * np.linalg.det(primal_of(vh)), a)
     eye = np.eye(shape_of(s)[-1], dtype=bool)
-    others = prod(where(eye, 1.0, expand_dims(s, -2)), axis=-1)
-    return expand_matrix(sign) * matmul(u * expand_dims(others, -2), vh)
+    others = prod(where(eye, 1.0, row(s)), axis=-1)
+    return expand_matrix(sign) * matmul(u * row(others), vh)
 
 
 _det = defop(

@@ -62,8 +62,8 @@ def _full_like(a: Any, fill_value: Any, dtype: Any = None, *args: Any, **kwargs:
     """``np.full_like``; a traced fill value is broadcast (and keeps its derivative)."""
     if not isinstance(fill_value, Tracer):
         return _on_primals(np.full_like, guard=False)(a, fill_value, dtype, *args, **kwargs)
-    shape = kwargs.get("shape") or shape_of(a)
-    out = ops.broadcast_to(fill_value, shape)
+    shape = kwargs.get("shape")
+    out = ops.broadcast_to(fill_value, shape_of(a) if shape is None else shape)
     wanted = np.dtype(dtype) if dtype is not None else np.result_type(primal_of(a))
     return out if np.result_type(primal_of(out)) == wanted else ops.astype(out, wanted)
 

@@ -111,6 +111,7 @@ def test_full_like_with_a_traced_fill_value_differentiates() -> None:
         out = np.full_like(a, c)
         s = dd.sum(out * np.arange(6.0).reshape(2, 3))
     assert out.value.shape == (2, 3) and np.all(out.value == 1.5)
+    assert np.full_like(a, c, shape=()).shape == () and np.full_like(a, c, shape=(4,)).shape == (4,)
     assert tape.gradient(s, c) == pytest.approx(15.0)
     assert dd.derivative(lambda c: dd.sum(np.full_like(dd.Dual(np.zeros(4)), c)))(2.0) == 4.0
 

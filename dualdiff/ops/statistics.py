@@ -172,6 +172,13 @@ def _float_array(q: Any) -> np.ndarray:
     return q if q.dtype.kind == "f" else q.astype(np.float64)
 
 
+def _rank_below(n: int) -> Any:
+    """floor(q (n - 1)): the rank of the sorted value at or below the q-th quantile."""
+    return lambda q: np.clip(np.floor(np.asarray(q, np.float64) * (n - 1)), 0, n - 1).astype(
+        np.intp
+    )
+
+
 def _lerp(lo: Any, hi: Any, t: Any) -> Any:
     """lo + t (hi - lo), from the nearer end (NumPy's form: exact at t = 0 and t = 1)."""
     d = hi - lo
@@ -206,7 +213,7 @@ def quantile(
     ranked, _, keep_shape = _ranked(a, axis)
     n = shape_of(ranked)[-1]
     rank = q * (n - 1)
-    below = np.clip(np.floor(pq * (n - 1)).astype(np.intp), 0, n - 1)
+    below = compare(_rank_below(n), q)  # dd.compile guards a traced q's ranks
     above = np.minimum(below + 1, n - 1)
     t = rank - floor(rank)
     lo, hi = take(ranked, below, axis=-1), take(ranked, above, axis=-1)

@@ -321,7 +321,12 @@ def backprop(
             c = vjp(g, ans, *vals, **params)
             if type(c) is not float:
                 x = vals[pos]
-                if not (_real_array(x) and _real_array(c)):  # real arrays: nothing to adjust
+                if not (  # real arrays (the common case, checked inline): nothing to adjust
+                    type(x) is np.ndarray
+                    and type(c) is np.ndarray
+                    and x.dtype.kind != "c"
+                    and c.dtype.kind != "c"
+                ):
                     c = _complex_cotangent(rule, pos, c, g, ans, vals)
                 xshape = shape_of(x)
                 if shape_of(c) != xshape:
@@ -336,10 +341,6 @@ def backprop(
                 owned.add(inode)
     cts.update(kept)
     return cts
-
-
-def _real_array(x: Any) -> bool:
-    return type(x) is np.ndarray and x.dtype.kind != "c"
 
 
 def _complex_cotangent(

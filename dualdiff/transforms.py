@@ -129,7 +129,7 @@ def _input_leaf(x: Any, name: str, argnum: int, dtypes: str = ANY) -> Any:
     if dtypes == REAL and is_complex(x):
         raise TypeError(
             f"{name} requires real inputs, but argument {argnum} is {_dtype_name(x)}. For "
-            f"the derivative of a holomorphic function pass holomorphic=True; for a "
+            "the derivative of a holomorphic function pass holomorphic=True; for a "
             "non-holomorphic function of complex inputs use dd.jacrev (real outputs) or "
             "dd.jvp directly"
         )
@@ -521,7 +521,8 @@ def derivative(f: Callable[..., Any]) -> Callable[..., Any]:
 
     Further arguments are passed through undifferentiated. On an array ``x``
     the seed is all ones, which for an elementwise ``f`` gives f' at every
-    point at once (handy for plotting).
+    point at once (handy for plotting). For a complex ``x`` it is the derivative
+    along the real direction, which is f'(z) for a holomorphic ``f``.
     """
     _check_callable(f, "derivative")
 

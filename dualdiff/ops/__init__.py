@@ -26,6 +26,8 @@ from . import (
     reductions,
     shape,
     signal,
+    sorting,
+    statistics,
 )
 from .complex import *  # noqa: F403
 from .creation import *  # noqa: F403
@@ -44,6 +46,8 @@ from .shape import getitem as getitem
 from .shape import scatter_add as scatter_add
 from .shape import sum_to_shape as sum_to_shape
 from .signal import *  # noqa: F403
+from .sorting import *  # noqa: F403
+from .statistics import *  # noqa: F403
 
 MODULES: tuple[ModuleType, ...] = (elementwise, reductions, shape, linalg)
 MODULES += (joining, rearranging, diagonals, ranges)
@@ -51,6 +55,7 @@ MODULES += (creation,)
 MODULES += (products, signal)
 MODULES += (decompositions, norms)
 MODULES += (complex, fft)
+MODULES += (statistics, sorting)
 
 if find_spec("scipy") is not None:  # SciPy's groups come with the optional `scipy` extra
     from . import scipy_linalg, special

@@ -118,6 +118,24 @@ class ArrayOps(Tracer):
     def __rpow__(self, other: Any) -> Any:
         return self._apply2(_POW, other, self)
 
+    def __floordiv__(self, other: Any) -> Any:
+        return ops.floor_divide(self, other)
+
+    def __rfloordiv__(self, other: Any) -> Any:
+        return ops.floor_divide(other, self)
+
+    def __mod__(self, other: Any) -> Any:
+        return ops.remainder(self, other)
+
+    def __rmod__(self, other: Any) -> Any:
+        return ops.remainder(other, self)
+
+    def __divmod__(self, other: Any) -> Any:
+        return ops.divmod(self, other)
+
+    def __rdivmod__(self, other: Any) -> Any:
+        return ops.divmod(other, self)
+
     def __matmul__(self, other: Any) -> Any:
         return self._apply2(_MATMUL, self, other)
 

@@ -479,7 +479,7 @@ assert dd.grad(dd.sin)(0.0) == 1.0
 try:
     dd.scipy
 except ImportError as err:
-    assert "dualdiff[scipy]" in str(err), err
+    assert "dualdiff-ad[scipy]" in str(err), err
 else:
     raise AssertionError("dd.scipy without SciPy")
 """

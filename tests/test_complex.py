@@ -11,16 +11,23 @@ central differences along the real and the imaginary direction, the Cauchy-Riema
 equations (the derivative along i is i times the derivative along 1), and the
 pairing identity Re(<vjp(u), t>) = Re(<u, jvp(t)>), which holds for every op.
 A walk over the registry's elementwise ops checks each one that accepts complex input.
+Last, JAX's own JVPs, VJPs and transforms (``tests/jax_reference``) on complex and
+Fourier computations.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from jax_reference.cases import Z3
+from jax_reference.cases import cases as jax_cases
+from jax_reference.cases import cotangent as jax_cotangent
+from jax_reference.cases import tangent as jax_tangent
 from oracles.complex import HOLOMORPHIC, Holo
 
 import dualdiff as dd
@@ -415,3 +422,29 @@ def test_check_grad_on_complex_inputs_as_real_and_imaginary_parts() -> None:
     # check_grad takes real arguments: a function of z is checked as one of (x, y)
     for f in (lambda z: dd.abs(z) ** 2, dd.angle, lambda z: dd.real(dd.exp(z) * dd.conj(z))):
         dd.check_grad(lambda x, y: f(x + 1j * y), np.real(Z), np.imag(Z))  # noqa: B023
+
+
+# --- JAX's own numbers ----------------------------------------------------------------------
+
+JAX = np.load(Path(__file__).with_name("jax_reference") / "values.npz")
+
+
+@pytest.mark.parametrize("name", sorted(jax_cases(np)))
+def test_jvp_and_vjp_equal_jax(name: str) -> None:
+    f, x = jax_cases(dd)[name]
+    y, pullback = dd.vjp(f, x)
+    np.testing.assert_allclose(pullback(jax_cotangent(y))[0], JAX[f"{name}/vjp"], **EXACT)
+    np.testing.assert_allclose(dd.jvp(f, (x,), (jax_tangent(x),))[1], JAX[f"{name}/jvp"], **EXACT)
+
+
+def test_transforms_equal_jax() -> None:
+    got = {
+        "grad-abs2": dd.grad(lambda z: dd.abs(z) ** 2)(3 + 4j),
+        "grad-square-holomorphic": dd.grad(lambda z: z**2, holomorphic=True)(3 + 4j),
+        "hessian-holomorphic": dd.hessian(lambda z: dd.sin(z) * z, holomorphic=True)(0.3 + 0.4j),
+        "jacrev-holomorphic": dd.jacrev(lambda z: dd.exp(z) * z[::-1], holomorphic=True)(Z3),
+        "jacfwd-holomorphic": dd.jacfwd(lambda z: dd.exp(z) * z[::-1], holomorphic=True)(Z3),
+        "jacrev-real": dd.jacrev(lambda z: dd.abs(z * z[::-1]))(Z3),
+    }
+    for key, value in got.items():
+        np.testing.assert_allclose(value, JAX[key], **EXACT, err_msg=key)

@@ -50,6 +50,8 @@ def _join(inputs: Sequence[str], out: str) -> str:
 
 def _fresh(used: str, n: int) -> str:
     """``n`` index letters that ``used`` does not contain."""
+    if n == 0:
+        return ""
     free = [c for c in _LETTERS if c not in used]
     if len(free) < n:
         raise ValueError(
@@ -104,7 +106,8 @@ def _output(text: str | None, inputs: Sequence[str], ell: str, subscripts: str) 
     return out
 
 
-def canonical_subscripts(subscripts: str, ndims: Sequence[int]) -> str:
+@functools.lru_cache(maxsize=4096)
+def _canonical_subscripts(subscripts: str, ndims: tuple[int, ...]) -> str:
     """``subscripts`` for operands of ``ndims`` axes, made explicit and without ``'...'``."""
     text = subscripts.replace(" ", "")
     _check_subscripts(text, subscripts)
@@ -253,7 +256,7 @@ def einsum(*operands: Any, optimize: Any = False) -> Any:
     else:
         subscripts, arrays = _interleaved(operands)
         arrays = [_as_operand(a) for a in arrays]
-    canon = canonical_subscripts(subscripts, [ndim_of(a) for a in arrays])
+    canon = _canonical_subscripts(subscripts, tuple(ndim_of(a) for a in arrays))
     opt = tuple(optimize) if isinstance(optimize, list) else optimize
     return _einsum(*arrays, subscripts=canon, optimize=opt)
 

@@ -103,8 +103,8 @@ def read(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
         ) from None
     if head != b"PK\x03\x04":  # every .npz is a zip archive
         raise CheckpointError(
-            f"{name!r} is not a dualdiff checkpoint: dualdiff writes .npz archives (with "
-            "dd.nn.save or dd.nn.save_checkpoint), and this file is not one"
+            f"{name!r} is not a dualdiff checkpoint: it is not an .npz archive (which "
+            "dd.nn.save and dd.nn.save_checkpoint write), or one corrupted from its start"
         )
     try:
         with np.load(path, allow_pickle=False) as archive:

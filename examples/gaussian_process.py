@@ -76,7 +76,7 @@ def sklearn_fit(x: np.ndarray, y: np.ndarray, theta0: np.ndarray) -> np.ndarray 
 
 def main(n: int = 40) -> dict[str, Any]:
     if importlib.util.find_spec("scipy") is None:
-        print("this example needs SciPy (pip install 'dualdiff[scipy]'); skipped")
+        print("this example needs SciPy (pip install 'dualdiff-ad[scipy]'); skipped")
         return {}
     from scipy.optimize import minimize
 

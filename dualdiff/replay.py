@@ -147,6 +147,10 @@ class _Program:
     buffers: dict[int, np.ndarray] = field(default_factory=dict)  # node -> its output buffer
     in_use: threading.Lock = field(default_factory=threading.Lock)
     backward: _Backward | None = None  # the backward pass as steps, where it can be one
+    source: Any = None  # the generated function; None: not yet tried, False: cannot be
+    source_text: str = ""
+    source_error: str = ""
+    example: Any = None  # (arguments, leaves, argnums, single) of the recorded call
 
 
 class Compiled:
@@ -159,22 +163,54 @@ class Compiled:
         argnums: Any = 0,
         has_aux: bool = False,
         on_branch_change: str = "record",
+        backend: str = "source",
     ) -> None:
         if on_branch_change not in ("record", "raise"):
             raise ValueError(
                 "dd.compile: on_branch_change must be 'record' or 'raise', "
                 f"got {on_branch_change!r}"
             )
+        if backend not in ("source", "replay"):
+            raise ValueError(f"dd.compile: backend must be 'source' or 'replay', got {backend!r}")
         self.f = f
         self.argnums = argnums
         self.has_aux = has_aux
         self.on_branch_change = on_branch_change
+        self.backend = backend
         self.recordings = 0  # calls that traced f: the first, new shapes, changed branches
         self.replays = 0
         self._programs: dict[Any, _Program] = {}
+        self._fast: Callable[..., Any] | None = None  # the latest generated function
+        self._latest: _Program | None = None
         functools.update_wrapper(self, f)
 
     def __call__(self, *args: Any) -> Any:
+        fast = self._fast
+        if fast is not None and not is_detecting_anomalies():
+            try:  # the generated code checks that the call fits it (types, shapes, branches)
+                out = fast(*args)
+            except Exception:  # does not fit, or took another branch: the general path
+                pass
+            else:
+                self.replays += 1
+                return out
+        return self._call(args)
+
+    @property
+    def source(self) -> str:
+        """The text of the module generated for the latest recording (``backend="source"``)."""
+        program = self._latest
+        if program is None:
+            raise RuntimeError(
+                "dd.compile: call the function first; the source is generated from a recorded call"
+            )
+        if program.source is None:
+            _generate(self, program, *program.example)
+        if not program.source:
+            raise RuntimeError(f"dd.compile: this program runs by replay: {program.source_error}")
+        return program.source_text
+
+    def _call(self, args: tuple[Any, ...]) -> Any:
         nums, single = _argnums(self.argnums, len(args), "compile")
         signature = _signature(args, nums)
         if signature is None or is_detecting_anomalies():
@@ -185,6 +221,11 @@ class Compiled:
         key, leaves, statics = signature
         program = self._programs.get(key)
         if program is not None and program.replayable and _same(program.statics, statics):
+            if self.backend == "source":
+                out = _run_source(self, program, _canonical(args, nums, leaves, statics), leaves)
+                if out is not _NO_SOURCE:
+                    self.replays += 1
+                    return out
             try:
                 result = _replay(program, leaves)
                 self.replays += 1
@@ -193,7 +234,8 @@ class Compiled:
                 if self.on_branch_change == "raise":
                     raise
         program, result = self._record(args, nums, leaves, statics)
-        self._programs[key] = program
+        program.example = (_canonical(args, nums, leaves, statics), leaves, nums, single)
+        self._programs[key] = self._latest = program
         return self._package(program, result, single)
 
     def _record(
@@ -243,6 +285,7 @@ def compile(  # the public name, like torch.compile
     has_aux: bool = False,
     *,
     on_branch_change: str = "record",
+    backend: str = "source",
 ) -> Compiled:
     """``dd.value_and_grad(f, argnums, has_aux)``, recorded once and then replayed.
 
@@ -251,8 +294,12 @@ def compile(  # the public name, like torch.compile
     new values. If a comparison made on a traced value comes out differently,
     the call records again (``on_branch_change="record"``) or raises
     :class:`BranchChanged` (``"raise"``).
+
+    ``backend="source"`` runs each recorded program as one generated Python function
+    (``.source`` shows it); ``"replay"`` steps through the recorded ops. Programs the
+    generator cannot write (ops outside NumPy) replay either way.
     """
-    return Compiled(f, argnums, has_aux, on_branch_change)
+    return Compiled(f, argnums, has_aux, on_branch_change, backend)
 
 
 # --- the signature of a call -------------------------------------------------------------
@@ -671,3 +718,82 @@ def _outputs(
 def _read(ref: tuple[int | None, Any], env: list[Any]) -> Any:
     node, constant = ref
     return env[node] if node is not None else constant
+
+
+# --- the source backend ------------------------------------------------------------------------
+
+_NO_SOURCE = object()
+
+
+def _canonical(
+    args: tuple[Any, ...], nums: tuple[int, ...], leaves: list[Any], statics: list[Any]
+) -> list[Any]:
+    """The arguments as the generated function checks them: differentiated integers as the
+    floats they were recorded as."""
+    return _rebuild(args, nums, leaves, statics)  # type: ignore[arg-type]
+
+
+def _run_source(compiled: Compiled, program: _Program, args: list[Any], leaves: list[Any]) -> Any:
+    """The call by the program's generated function (made at its first replay), or
+    ``_NO_SOURCE`` where there is none or the call must replay (a guard inside a rule, a
+    value Python's math refuses): the replay decides then, as it does without source."""
+    if program.source is None:
+        _, _, nums, single = program.example
+        _generate(compiled, program, args, leaves, nums, single)
+    if not program.source:
+        return _NO_SOURCE
+    try:
+        out = program.source(*args)
+    except Exception:
+        return _NO_SOURCE
+    compiled._fast = program.source
+    return out
+
+
+def _generate(
+    compiled: Compiled,
+    program: _Program,
+    args: list[Any],
+    leaves: list[Any],
+    nums: tuple[int, ...],
+    single: bool,
+) -> None:
+    """Generate, load and check the program's function on this call (against the replay
+    of the same call); a program that cannot be generated keeps replaying, with the reason."""
+    from . import source
+
+    name = getattr(compiled.f, "__name__", "f")
+    call = source.Call(
+        tuple(args), nums, single, compiled.has_aux, source.parameter_names(compiled.f, len(args))
+    )
+    try:
+        module = source.generate(
+            program, call, leaves, title=f"value_and_grad of {name}, generated by dd.compile."
+        )
+        fn = source.load(module, BranchChanged)
+        with np.errstate(all="ignore"):  # the call's own run warns where NumPy does
+            expected = compiled._package(program, _run(program, leaves, None), single)
+        got = fn(*args)
+        if not _agree(got, expected):
+            raise source.NotExpressible("the generated code and the replay disagree")
+    except Exception as err:  # the generator's reason: the program replays
+        program.source, program.source_error = False, f"{type(err).__name__}: {err}"
+        return
+    program.source, program.source_text = fn, module.text
+
+
+def _agree(got: Any, expected: Any) -> bool:
+    """The same structure, types and dtypes, and values equal to rounding."""
+    a, ta = tree_flatten(got)
+    b, tb = tree_flatten(expected)
+    if ta != tb:
+        return False
+    for x, y in zip(a, b, strict=True):
+        if type(x) is not type(y) or getattr(x, "dtype", None) != getattr(y, "dtype", None):
+            return False
+        if shape_of(x) != shape_of(y):
+            return False
+        tol = 1e-4 if getattr(x, "dtype", np.float64) == np.float32 else 1e-9
+        if not np.allclose(x, y, rtol=tol, atol=tol * 1e-3, equal_nan=True):
+            return False
+    return True

@@ -19,6 +19,7 @@ from .ops import *  # noqa: F403
 from .pytree import tree_flatten, tree_map, tree_unflatten
 from .replay import BranchChanged, Compiled, compile
 from .reverse import Tape, TapeError, Var
+from .source.export import export_source
 from .teach import evaluation_trace
 from .transforms import (
     derivative,
@@ -49,6 +50,7 @@ __version__ = "0.1.0"
 __all__ = [
     "REGISTRY", "BranchChanged", "Compiled", "Dual", "GradientCheckError", "Tape", "TapeError",
     "Var", "check_grad", "compile", "data", "derivative", "detect_anomaly", "evaluation_trace",
+    "export_source",
     "grad", "hessian", "hvp", "jacfwd", "jacobian", "jacrev", "jvp", "nn", "numeric", "optim",
     "linalg", "register_elementwise", "register_op", "teach", "tree_flatten", "tree_map",
     "tree_unflatten", "value_and_grad", "vjp",

@@ -60,14 +60,18 @@ def generate(
     leaves: list[Any],
     *,
     export: bool = False,
-    python: bool = True,
+    raising: bool = True,
     title: str = "",
     doc: str = "",
+    name: str = "value_and_grad",
+    prefix: str = "",
 ) -> Module:
     """The module of ``program`` traced on this call's ``leaves``. Raises
     :class:`NotExpressible` (naming the op and why) where an op cannot be written."""
-    pt = trace_program(program, call, leaves, python=python)
-    return write_module(pt, export=export, title=title, params=call.params, doc=doc)
+    pt = trace_program(program, call, leaves, raising=raising)
+    return write_module(
+        pt, export=export, title=title, params=call.params, doc=doc, name=name, prefix=prefix
+    )
 
 
 _COUNTER = itertools.count(1)

@@ -22,13 +22,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..core import Tracer
 from .lines import NotExpressible
 
 if TYPE_CHECKING:
     from .lines import Var
     from .trace import Trace
 
-__all__ = ["NUMPY", "Placeholder", "placeholder", "real", "rebound"]
+__all__ = ["NUMPY", "Placeholder", "placeholder", "real", "rebound", "refresh"]
 
 
 class Placeholder(np.ndarray):
@@ -41,9 +42,13 @@ class Placeholder(np.ndarray):
         self._var = None  # made by an ndarray method the trace does not follow
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        if any(isinstance(x, Tracer) for x in inputs):
+            return NotImplemented  # a traced op of dualdiff: the tracer takes it
         return _trace(self).ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        if any(issubclass(t, Tracer) for t in types):
+            return NotImplemented
         return _trace(self).function(func, args, kwargs)
 
     # values read into Python: a guard for integers and booleans (an index, a test)
@@ -158,18 +163,28 @@ def _poison(value: Any) -> np.ndarray:
     if a.dtype.kind in "fc":
         return np.broadcast_to(np.array(np.nan, dtype=a.dtype), a.shape)
     if a.dtype.kind == "b":
-        return np.logical_not(a)
+        return np.array(np.logical_not(a))  # np.array: a 0-d result stays an array
     if a.dtype.kind in "iu":
-        return np.invert(a)
+        return np.array(np.invert(a))
     raise NotExpressible(f"a traced value of dtype {a.dtype}")
 
 
 def placeholder(tr: Trace, var: Var) -> Placeholder:
-    """The array that stands for ``var`` in ``tr``."""
-    q = _poison(var.value).view(Placeholder)
+    """The array that stands for ``var`` in ``tr``: its memory is poison where the value
+    comes from the inputs, the value itself where it comes from constants alone (code
+    that reads it without NumPy's dispatch then reads the constant it is)."""
+    memory = _poison(var.value) if var.traced else np.array(var.value)
+    q = memory.view(Placeholder)
     q._var = var
     q._tr = tr
     return q
+
+
+def refresh(q: Placeholder) -> None:
+    """After a write into ``q``'s value: its memory as :func:`placeholder` makes it."""
+    var = q._var
+    memory = np.ndarray.view(q, np.ndarray)
+    np.copyto(memory, _poison(var.value) if var.traced else var.value)  # type: ignore[union-attr]
 
 
 def real(x: Any) -> Any:
@@ -256,7 +271,7 @@ def _creation(name: str) -> Callable[..., Any]:
     return staticmethod(create)
 
 
-for _name in ("zeros", "ones", "empty", "full", "eye", "identity"):
+for _name in ("zeros", "ones", "empty", "full", "eye", "identity", "arange", "linspace", "tri"):
     setattr(_Numpy, _name, _creation(_name))
 
 

@@ -27,19 +27,31 @@ COMMENT_COLUMN = 52
 
 @dataclass
 class Module:
-    """A generated module: its text, the names it expects bound (in-process), and counts."""
+    """A generated module: its text, the names it expects bound (in-process), and counts;
+    its pieces (summary, constant definitions, the function) for a module built around it."""
 
     text: str
     bound: dict[str, Any]
     buffers: dict[str, np.ndarray]
     stats: dict[str, int]
+    summary: list[str]
+    definitions: list[str]
+    function: list[str]
 
 
 def write_module(
-    pt: ProgramTrace, *, export: bool, title: str, params: list[str], doc: str
+    pt: ProgramTrace,
+    *,
+    export: bool,
+    title: str,
+    params: list[str],
+    doc: str,
+    name: str = "value_and_grad",
+    prefix: str = "",
 ) -> Module:
     """The module text of ``pt``: ``export`` writes a standalone module (constants as
-    literals, buffers allocated per call, checks that raise TypeError)."""
+    literals, buffers allocated per call, checks that raise TypeError). ``name`` is the
+    function's name, ``prefix`` that of its constants."""
     lines = pt.tr.lines
     stats = {"folded": pt.tr.folded, "hoisted": _fold_constants(lines, pt.returned)}
     lines, stats["dead"] = _dead_code(lines, pt.returned)
@@ -52,10 +64,22 @@ def write_module(
         guards=sum(line.kind == "guard" for line in lines),
         buffers=len(buffers),
     )
-    writer = _Writer(export)
-    body = writer.body(lines, pt, copies, buffers)
-    text = writer.module(title, params, doc, body, stats, pt, buffers)
-    return Module(text, writer.bound, {b.name: b.value for b in buffers}, stats)
+    stats["raises"] = pt.tr.may_raise
+    writer = _Writer(export, prefix)
+    function = writer.function(name, params, writer.body(lines, pt, copies, buffers), buffers)
+    summary = _summary(stats)
+    definitions = [f"{c.name} = {_definition(c.value)}" for c in writer.consts] if export else []
+    head = [f'"""{title}', "", *doc.splitlines(), "", *summary, '"""', ""]
+    head += ["import math", "", "import numpy as np", ""]
+    if export:
+        head += [*_export_preamble(pt), *definitions]
+    else:
+        head += writer.bound_names(buffers)
+    text = "\n".join([*head, "", "", *function, ""])
+    return Module(
+        text, writer.bound, {b.name: b.value for b in buffers}, stats, summary, definitions,
+        function,
+    )  # fmt: skip
 
 
 # --- passes -------------------------------------------------------------------------------------
@@ -215,8 +239,9 @@ def _name(lines: list[Line], params: list[str], buffers: list[_Buffer]) -> None:
 
 
 class _Writer:
-    def __init__(self, export: bool) -> None:
+    def __init__(self, export: bool, prefix: str) -> None:
         self.export = export
+        self.prefix = prefix
         self.bound: dict[str, Any] = {}  # in-process: the constants, bound by name
         self.consts: list[Const] = []
 
@@ -237,7 +262,7 @@ class _Writer:
         if isinstance(c, str):
             return c
         if not c.name:
-            c.name = f"c{len(self.consts) + 1}"
+            c.name = f"{self.prefix}c{len(self.consts) + 1}"
         if c not in self.consts:
             self.consts.append(c)
             self.bound[c.name] = c.value
@@ -271,17 +296,17 @@ class _Writer:
             return []
         miss = "    raise TypeError(_SIGNATURE)" if self.export else "    raise _Miss"
         conds = [self.text(c) for c in checks]
-        if len(conds) == 1 and len(conds[0]) < 80:
-            return [f"if {conds[0]}:", miss]
+        if sum(len(c) + 4 for c in conds) < 80:
+            return [f"if {' or '.join(conds)}:", miss]
         ors = [f"    {c} or" for c in conds[:-1]] + [f"    {conds[-1]}"]
         return ["if (", *ors, "):", miss]
 
     def _line(self, line: Line) -> list[str]:
         if line.kind == "guard":
-            note = line.note.rsplit("guard: ", 1)[-1]
+            why = f"the inputs take another branch: {line.note.replace('guard: ', '')}"
             return [
                 _comment(f"if {self.text(line.parts)}:", line.note),
-                f"    raise BranchChanged({note!r})",
+                f"    raise BranchChanged({why!r})",
             ]
         if line.kind == "write":
             return [_comment(self.text(line.parts), line.note)]
@@ -308,36 +333,23 @@ class _Writer:
             return f"{self._const(cls)}({', '.join(inner)})"
         return "(" + ", ".join(inner) + ("," if len(inner) == 1 else "") + ")"
 
-    def module(
-        self,
-        title: str,
-        params: list[str],
-        doc: str,
-        body: tuple[list[str], list[str]],
-        stats: dict[str, int],
-        pt: ProgramTrace,
-        buffers: list[_Buffer],
-    ) -> str:
-        head = [f'"""{title}', "", *doc.splitlines(), "", *_summary(stats, pt), '"""', ""]
-        head += ["import math", "", "import numpy as np", ""]
-        if self.export:
-            head += _export_preamble(pt)
-            for c in self.consts:
-                head.append(f"{c.name} = {_definition(c.value)}")
-        else:
-            head += ["# bound when the module is made:"]
-            head += [f"#   {c.name}: {_what(c.value)}" for c in self.consts]
-            head += [f"#   {b.name}: buffer, {_what(b.value)}" for b in buffers]
-            head += ["#   BranchChanged, _Miss: exceptions; _lock: guards the buffers"]
+    def function(
+        self, name: str, params: list[str], body: tuple[list[str], list[str]], buffers: list[Any]
+    ) -> list[str]:
         checks, rows = body
-        fn = [f"def value_and_grad({', '.join(params)}):", *(f"    {r}" for r in checks)]
+        fn = [f"def {name}({', '.join(params)}):", *(f"    {r}" for r in checks)]
         if buffers and not self.export:  # one call at a time writes into the buffers
             fn += ["    if not _lock.acquire(False):", "        raise _Miss", "    try:"]
             fn += [f"        {r}" for r in rows]
-            fn += ["    finally:", "        _lock.release()"]
-        else:
-            fn += [f"    {r}" for r in rows]
-        return "\n".join([*head, "", "", *fn, ""])
+            return [*fn, "    finally:", "        _lock.release()"]
+        return fn + [f"    {r}" for r in rows]
+
+    def bound_names(self, buffers: list[Any]) -> list[str]:
+        """A comment listing what the in-process module is given rather than defines."""
+        out = ["# bound when the module is made:"]
+        out += [f"#   {c.name}: {_what(c.value)}" for c in self.consts]
+        out += [f"#   {b.name}: buffer, {_what(b.value)}" for b in buffers]
+        return [*out, "#   BranchChanged, _Miss: exceptions; _lock: guards the buffers"]
 
 
 def _comment(code: str, note: str) -> str:
@@ -348,7 +360,7 @@ def _comment(code: str, note: str) -> str:
     )
 
 
-def _summary(stats: dict[str, int], pt: ProgramTrace) -> list[str]:
+def _summary(stats: dict[str, int]) -> list[str]:
     return [
         f"Forward pass: {stats['forward']} ops; backward pass: {stats['backward']} lines; "
         f"guards: {stats['guards']}.",
@@ -368,7 +380,6 @@ def _export_preamble(pt: ProgramTrace) -> list[str]:
         "",
         "",
         f"_SIGNATURE = {_signature_text(expected)!r}",
-        "",
     ]
 
 

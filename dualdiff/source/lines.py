@@ -24,7 +24,7 @@ class NotExpressible(TypeError):
 class Var:
     """A variable of the generated code; ``value`` is what it held in the trace."""
 
-    __slots__ = ("const", "kind", "label", "line", "mutable", "name", "value")
+    __slots__ = ("const", "kind", "label", "line", "mutable", "name", "traced", "value")
 
     def __init__(self, value: Any, kind: str, label: str | None = None) -> None:
         self.value = value
@@ -34,6 +34,7 @@ class Var:
         self.line: Line | None = None  # the line that defines it
         self.mutable = False  # made by the program (np.zeros ...), so it may be written into
         self.const: Any = None  # the constant it was folded into (a literal text or a Const)
+        self.traced = False  # computed from the program's inputs (else from constants alone)
 
     @property
     def python(self) -> bool:

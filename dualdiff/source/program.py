@@ -60,10 +60,10 @@ class ProgramTrace:
 
 
 def trace_program(
-    program: _Program, call: Call, leaves: list[Any], *, python: bool = True
+    program: _Program, call: Call, leaves: list[Any], *, raising: bool = True
 ) -> ProgramTrace:
     """Trace ``program`` on the values ``leaves`` (this call's inputs)."""
-    tr = Trace(python)
+    tr = Trace(raising)
     previous = activate(tr)
     try:
         with np.errstate(all="ignore"):
@@ -140,10 +140,14 @@ def _leaf_check(tr: Trace, leaf: Any, expr: str) -> list[Any]:
     if type(leaf) is float:
         return [f"type({expr}) is not float"]
     if isinstance(leaf, np.ndarray):
+        dtype = tr.named(leaf.dtype)  # the same dtype, usually the very same object
         return [
             f"type({expr}) is not np.ndarray or {expr}.shape != {leaf.shape!r} or "
-            f"{expr}.dtype is not ",
-            tr.named(leaf.dtype),
+            f"({expr}.dtype is not ",
+            dtype,
+            f" and {expr}.dtype != ",
+            dtype,
+            ")",
         ]
     return [f"type({expr}) is not ", tr.named(type(leaf))]
 
@@ -253,8 +257,11 @@ class _Pullbacks:
 
         def pullback(g: Any, ans: Any, *vals: Any, **params: Any) -> Any:
             g = self._cotangent(g)
-            self.tr.scope = f"{self.step.rule.name} vjp {pos} -> v{target + 1}_bar"
-            return rebound(vjp)(g, ans, *vals, **params)
+            where = f"{self.step.rule.name} vjp {pos} -> v{target + 1}_bar"
+            self.tr.scope = where
+            out = rebound(vjp)(g, ans, *vals, **params)
+            self.tr.scope = f"{where}, summed"  # what the backward pass adds to it next
+            return out
 
         return pullback
 

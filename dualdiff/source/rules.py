@@ -21,7 +21,7 @@ from ..core import REGISTRY, Rule, Tracer, call_primal
 from ..tracer import ArrayOps
 from .arrays import Placeholder, real, rebound
 from .lines import NotExpressible, kind_of
-from .trace import _BINARY, Trace
+from .trace import _BINARY, _RAISING, Trace
 
 __all__ = ["Traced", "apply"]
 
@@ -80,31 +80,41 @@ def apply(tr: Trace, rule: Rule, args: Any, params: dict[str, Any]) -> Any:
 
 
 def _fold(tr: Trace, rule: Rule, args: Any, expected: Any) -> Any:
-    """``1 * x`` and ``x * 1`` as ``x`` itself, where that is the same value (a cotangent
-    seeded with 1 passes through a product)."""
+    """``1 * x`` as ``x`` itself and ``-1 * x`` as ``-x``, where that is the same value (a
+    cotangent seeded with 1 passes through products and differences)."""
     if rule is not REGISTRY.get("multiply") or len(args) != 2:
         return None
     for one, other in (args, args[::-1]):
-        if (
-            type(one) in (int, float)
-            and one == 1
-            and isinstance(other, Traced)
-            and same_value(other.q._var.value, expected)  # type: ignore[union-attr]
-        ):
+        if type(one) not in (int, float) or one not in (1, -1) or not isinstance(other, Traced):
+            continue
+        if one == 1 and same_value(other.q._var.value, expected):  # type: ignore[union-attr]
             tr.folded += 1
             return other
+        if one == -1:
+            mark = tr.mark()
+            negated = apply(tr, REGISTRY["negative"], [other], {})
+            if isinstance(negated, Traced) and same_value(negated.q._var.value, expected):  # type: ignore[union-attr]
+                tr.folded += 1
+                return negated
+            tr.rollback(mark)
     return None
 
 
 def same_value(a: Any, b: Any) -> bool:
-    """The same type, dtype, shape and values (nan equal to nan)."""
+    """The same type, dtype, shape and values: floating point ones to a few units in the
+    last place (NumPy's and Python's math round differently), nan equal to nan."""
     if type(a) is not type(b):
         return False
     if isinstance(a, (np.ndarray, np.generic)):
         if a.dtype != b.dtype or np.shape(a) != np.shape(b):
             return False
-        return bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
-    return bool(a == b) or (a != a and b != b)
+        if a.dtype.kind not in "fc":
+            return bool(np.array_equal(a, b))
+        eps = float(np.finfo(a.dtype).eps)
+        return bool(np.allclose(a, b, rtol=16 * eps, atol=0.0, equal_nan=True))
+    if type(a) in (float, complex):
+        return a == b or abs(a - b) <= 16 * 2.0**-52 * abs(b) or (a != a and b != b)
+    return bool(a == b)
 
 
 # --- Python floats: the primal's own math function or operator -----------------------------------
@@ -115,7 +125,7 @@ def _python_form(
 ) -> Placeholder | None:
     """The primal's Python path (``math.log(v1)``, ``v1 * v2``) where it takes that path."""
     scalar = _scalar_function(rule.primal)
-    if scalar is None or not tr.python or type(expected) is not float:
+    if scalar is None or type(expected) is not float:
         return None
     if not all(type(v) in (float, int) for v in values):
         return None
@@ -126,8 +136,15 @@ def _python_form(
         return None  # Python refuses these values (log of 0): NumPy's path, as the primal's
     name = getattr(fn, "__name__", "")
     if getattr(math, name, None) is fn:
+        if not tr.raising:
+            return None
+        tr.may_raise = True
         return tr.value([f"math.{name}(", *tr.joined(qs), ")"], expected)
     if getattr(operator, name, None) is fn and (np_fn in _BINARY or np_fn is np.negative):
+        if np_fn in _BINARY and _BINARY[np_fn] in _RAISING:
+            if not tr.raising:
+                return None
+            tr.may_raise = True
         return _operator(tr, np_fn, qs, expected)
     return _python_traced(tr, fn, qs, expected)
 
@@ -156,7 +173,7 @@ def _python_traced(tr: Trace, fn: Any, qs: list[Any], expected: Any) -> Placehol
     mark = tr.mark()
     try:
         out = fn(*qs)
-    except NotExpressible:
+    except Exception:  # it needs what placeholders lack (round(), math.*): NumPy's path
         out = None
     guarded = any(line.kind == "guard" for line in tr.lines[mark[0] :])
     if guarded or not isinstance(out, Placeholder) or not same_value(out._var.value, expected):  # type: ignore[union-attr]

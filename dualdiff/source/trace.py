@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .arrays import _ACTIVE, Placeholder, placeholder, real, traced_in
+from .arrays import _ACTIVE, Placeholder, placeholder, real, refresh, traced_in
 from .lines import OUT, Const, Line, NotExpressible, Var, kind_of, literal
 
 __all__ = ["Trace", "numpy_name"]
@@ -37,6 +37,7 @@ _PY_BINARY = {
     "<": operator.lt, "<=": operator.le, "==": operator.eq, "!=": operator.ne,
     "&": operator.and_, "|": operator.or_, "^": operator.xor,
 }  # fmt: skip
+_RAISING = frozenset({"/", "//", "%"})
 _UNARY: dict[Any, tuple[str, Callable[[Any], Any]]] = {
     np.negative: ("-", operator.neg),
     np.positive: ("+", operator.pos),
@@ -76,13 +77,16 @@ def describe_callable(fn: Any) -> str:
 class Trace:
     """The lines written so far, and how values, constants and guards are written."""
 
-    def __init__(self, python: bool = True) -> None:
+    def __init__(self, raising: bool = True) -> None:
         self.lines: list[Line] = []
-        self.python = python  # write Python scalars with Python's operators and math
+        self.raising = raising  # may write Python's math and division, which raise where
+        # NumPy returns inf or nan (the caller then runs a version written without them)
         self.scope = ""  # what the lines being written come from (their comment)
         self.errstate: list[dict[str, Any]] = []
         self.consts: dict[int, Const] = {}
         self.folded = 0  # products by 1 removed as they were traced
+        self.may_raise = False  # Python's math or division written: they raise where NumPy
+        # returns inf or nan (a caller falls back to NumPy's code then)
         self.phase = "forward"  # or "backward", "result": where the lines being written go
 
     # --- lines and values ------------------------------------------------------------------
@@ -107,6 +111,7 @@ class Trace:
         kind = kind_of(value)
         var = Var(value, kind)
         line = Line(var, parts, self.note(note), fresh=fresh and kind == "array")
+        var.traced = any(r.traced for r in line.reads)
         var.line = self.add(line)
         if kind == "tuple":
             items = [self.value([var, f"[{i}]"], x, note=note) for i, x in enumerate(value)]
@@ -116,6 +121,7 @@ class Trace:
     def input(self, value: Any, label: str, source: str) -> Placeholder:
         """A leaf of the program: ``label = source`` (an argument, or part of one)."""
         var = Var(value, kind_of(value), label)
+        var.traced = True
         var.line = self.add(Line(var, [source], "input", kind="input"))
         return placeholder(self, var)
 
@@ -149,7 +155,8 @@ class Trace:
         if isinstance(x, Placeholder):
             real(x)  # refuses a value the trace lost
             return [x._var]
-        if traced_in(x) is None and type(x) is not slice:
+        constant = traced_in(x) is None and type(x) is not slice
+        if constant and (type(x) not in (list, tuple) or literal(x) is not None):
             return [self.const(x)]
         if type(x) in (list, tuple):
             inner = self.joined(x)
@@ -194,6 +201,8 @@ class Trace:
     def ufunc(self, ufunc: Any, method: str, inputs: Any, kwargs: dict[str, Any]) -> Any:
         if "out" in kwargs:
             return self._ufunc_into(ufunc, method, inputs, kwargs)
+        if method == "at":
+            return self._ufunc_at(ufunc, inputs, kwargs)
         if method == "__call__" and not kwargs:
             python = self._python_ufunc(ufunc, inputs)
             if python is not None:
@@ -212,16 +221,19 @@ class Trace:
 
     def _python_ufunc(self, ufunc: Any, inputs: Any) -> Any:
         """A ufunc on Python scalars as Python's operator, or None."""
-        if not self.python or not all(_python(x) for x in inputs):
+        if not all(_python(x) for x in inputs):
             return None
         values = real(inputs)
         if len(inputs) == 2 and (ufunc in _BINARY or (_all_bool(values) and ufunc in _BOOLEAN)):
             sign = _BINARY[ufunc] if ufunc in _BINARY else _BOOLEAN[ufunc]
+            if sign in _RAISING and not self.raising:
+                return None
             try:
                 value = _PY_BINARY[sign](*values)
             except (ArithmeticError, ValueError):
                 return None  # NumPy's result where Python refuses (x / 0)
             a, b = (self._operand(x) for x in inputs)
+            self.may_raise |= sign in _RAISING
             return self.value([*a, f" {sign} ", *b], value)
         if len(inputs) == 1 and ufunc in _UNARY:
             sign, fn = _UNARY[ufunc]
@@ -248,6 +260,13 @@ class Trace:
         name = self._ufunc_name(ufunc) + ("" if method == "__call__" else f".{method}")
         self.write(target, [*self.call(name, inputs, rest)[:-1], ", out=", target._var, ")"])
         return target
+
+    def _ufunc_at(self, ufunc: Any, inputs: Any, kwargs: dict[str, Any]) -> None:
+        """``np.add.at(a, index, b)``: a write into an array the program made."""
+        if not _writable(inputs[0]):
+            raise NotExpressible(f"{ufunc.__name__}.at into a value the program did not make")
+        ufunc.at(*real(inputs), **real(kwargs))
+        self.write(inputs[0], self.call(f"{self._ufunc_name(ufunc)}.at", inputs, kwargs))
 
     def function(self, func: Any, args: Any, kwargs: dict[str, Any]) -> Any:
         if func in _SHAPE_ONLY:
@@ -284,12 +303,15 @@ class Trace:
         self.write(q, [q._var, "[", *self.index(index), "] = ", *self.parts(value)])
 
     def write(self, q: Placeholder, parts: list[Any]) -> None:
-        self.add(Line(None, parts, self.note(), kind="write", mutates=q._var))
+        """A line that writes into ``q``'s value (which the caller has changed already)."""
+        line = self.add(Line(None, parts, self.note(), kind="write", mutates=q._var))
+        q._var.traced |= any(r.traced for r in line.reads)  # type: ignore[union-attr]
+        refresh(q)
 
     def astype(self, q: Placeholder, dtype: Any) -> Any:
         var = q._var
         dtype = np.dtype(dtype)
-        if var.python and self.python and dtype.kind in "bif":  # type: ignore[union-attr]
+        if var.python and dtype.kind in "bif":  # type: ignore[union-attr]
             convert = {"b": bool, "i": int, "f": float}[dtype.kind]
             return self.value([f"{convert.__name__}(", var, ")"], convert(var.value))  # type: ignore[union-attr]
         base = self._as_array(q)

@@ -115,6 +115,26 @@ def _structural(name: str, dtype: type) -> list[Program]:
     return out
 
 
+# The ops that the source generator cannot write as NumPy code, and (part of) the reason
+# it gives: SciPy's special functions on arrays, SciPy's linear algebra
+_OUTSIDE = "its primal computes from values that NumPy's dispatch does not show"
+_SPECIAL = [
+    "beta", "betaln", "digamma", "erf", "erfc", "erfcinv", "erfinv", "gamma", "gammaln", "i0",
+    "i0e", "i1", "i1e", "j0", "j1", "log_ndtr", "logit", "ndtr", "ndtri", "xlog1py", "xlogy",
+    "y0", "y1",
+]  # fmt: skip
+EXCEPTIONS: dict[str, str] = {
+    **dict.fromkeys(_SPECIAL, "calls scipy.special."),  # on arrays (math has erf ...)
+    "polygamma": _OUTSIDE,  # calls SciPy on np.asarray'd values
+    "expm": _OUTSIDE,  # scipy.linalg.expm
+    "solve_triangular": _OUTSIDE,  # scipy.linalg.solve_triangular (cholesky's and qr's rules)
+    "cholesky": _OUTSIDE,
+    "qr": _OUTSIDE,
+    # its rules index constant arrays with traced indices: caught by the check of the trace
+    "interp": "",
+}
+
+
 # cases whose function reads primal values itself (a constant of a recording, as
 # docs/replay.md says): new inputs do not change what they read
 READS_VALUES = {"take_along_axis-argsort"}

@@ -20,28 +20,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from registry_programs import programs, rng_for
+from registry_programs import EXCEPTIONS, programs, rng_for
 
 import dualdiff as dd
 from dualdiff.source import NotExpressible
-
-# op -> what the generator says about it (part of its reason)
-_OUTSIDE = "its primal computes from values that NumPy's dispatch does not show"
-_SPECIAL = [
-    "beta", "betaln", "digamma", "erf", "erfc", "erfcinv", "erfinv", "gamma", "gammaln", "i0",
-    "i0e", "i1", "i1e", "j0", "j1", "log_ndtr", "logit", "ndtr", "ndtri", "xlog1py", "xlogy",
-    "y0", "y1",
-]  # fmt: skip
-EXCEPTIONS: dict[str, str] = {
-    **dict.fromkeys(_SPECIAL, "calls scipy.special."),  # on arrays (math has erf ...)
-    "polygamma": _OUTSIDE,  # calls SciPy on np.asarray'd values
-    "expm": _OUTSIDE,  # scipy.linalg.expm
-    "solve_triangular": _OUTSIDE,  # scipy.linalg.solve_triangular (cholesky's and qr's rules)
-    "cholesky": _OUTSIDE,
-    "qr": _OUTSIDE,
-    # its rules index constant arrays with traced indices: caught by the check of the trace
-    "interp": "",
-}
 
 _RUNNER = textwrap.dedent(
     """

@@ -34,14 +34,15 @@ def _w1(sizes: Sizes) -> Any:
             units=nodes,
             unit="node",
         )
-        yield _case(
-            "W1",
-            problem,
-            "dd.compile (tape replay)",
-            lambda b=batch, a=act: _w1_compiled(sizes.w1_layers, b, a),
-            units=nodes,
-            unit="node",
-        )
+        for backend, variant in _COMPILED.items():
+            yield _case(
+                "W1",
+                problem,
+                variant,
+                lambda b=batch, a=act, k=backend: _w1_compiled(sizes.w1_layers, b, a, k),
+                units=nodes,
+                unit="node",
+            )
 
 
 def _w1_reference(layers: Any, batch: int, act: str) -> tuple[Any, Any, Any, list[float]]:
@@ -65,13 +66,19 @@ def _w1_tape(layers: Any, batch: int, act: str) -> Any:
     return step, P.rel_err(step(), ref)
 
 
-def _w1_compiled(layers: Any, batch: int, act: str) -> Any:
+# dd.compile's backends: generated straight-line source (the default), and tape replay
+_COMPILED = {"source": "dd.compile (generated source)", "replay": "dd.compile (tape replay)"}
+
+
+def _w1_compiled(layers: Any, batch: int, act: str, backend: str) -> Any:
     import dualdiff as dd
 
     params, xs, ys, ref = _w1_reference(layers, batch, act)
     fn = dd.tanh if act == "tanh" else dd.relu
     flat = P.w1_flatten(params)
-    loss_grad = dd.compile(lambda ws: P.w1_loss(P.w1_unflatten(ws, layers), xs, ys, fn))
+    loss_grad = dd.compile(
+        lambda ws: P.w1_loss(P.w1_unflatten(ws, layers), xs, ys, fn), backend=backend
+    )
     step = lambda: loss_grad(flat)
     step()
     return step, P.rel_err(step()[1], ref)
@@ -93,16 +100,17 @@ def _w2(sizes: Sizes) -> Any:
         step = lambda: g(*P.W2_POINT)
         return step, P.rel_err(step(), P.W2_GRAD)
 
-    def compiled() -> Any:
+    def compiled(backend: str) -> Any:
         import dualdiff as dd
 
-        g = dd.compile(_w2_f(dd), argnums=(0, 1))
+        g = dd.compile(_w2_f(dd), argnums=(0, 1), backend=backend)
         step = lambda: g(*P.W2_POINT)
         step()
         return step, P.rel_err(step()[1], P.W2_GRAD)
 
     yield _case("W2", "grad at (2, 5)", "dd.grad(f, argnums=(0, 1))", grad)
-    yield _case("W2", "grad at (2, 5)", "dd.compile (tape replay)", compiled)
+    for backend, variant in _COMPILED.items():
+        yield _case("W2", "grad at (2, 5)", variant, lambda k=backend: compiled(k))
 
 
 # --- W3 ------------------------------------------------------------------------------
@@ -170,15 +178,15 @@ def _w3_cheap(spec: Any, gradient: bool) -> Any:
     )
 
 
-def _w3_transformed(transform: str) -> Any:
+def _w3_transformed(transform: str, **options: Any) -> Any:
     """A W3 case: an SGD step on gradients from ``dd.<transform>`` of the MLP loss
-    (``value_and_grad`` traces every step, ``compile`` replays the recorded tape)."""
+    (``value_and_grad`` traces every step, ``compile`` runs the recorded program)."""
 
     def build(prob: dict[str, Any]) -> Any:
         import dualdiff as dd
 
         params, x, y = prob["params"], prob["x"], prob["y"]
-        loss_grad = getattr(dd, transform)(mlp_loss(dd, prob["loss"]))
+        loss_grad = getattr(dd, transform)(mlp_loss(dd, prob["loss"]), **options)
 
         def step() -> Any:
             loss, grads = loss_grad(params, x, y)
@@ -192,7 +200,6 @@ def _w3_transformed(transform: str) -> Any:
 
 
 _w3_functional = _w3_transformed("value_and_grad")
-_w3_compiled = _w3_transformed("compile")
 
 
 def _w3_module(prob: dict[str, Any]) -> Any:
@@ -240,7 +247,10 @@ def _unload(weights: list[Any], params: list[np.ndarray]) -> list[np.ndarray]:
 
 _W3_VARIANTS = {
     "value_and_grad + in-place SGD": _w3_functional,
-    "dd.compile (tape replay) + in-place SGD": _w3_compiled,
+    **{
+        f"{variant} + in-place SGD": _w3_transformed("compile", backend=backend)
+        for backend, variant in _COMPILED.items()
+    },
     "nn.MLP + optim.SGD": _w3_module,
 }
 

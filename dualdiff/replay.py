@@ -38,11 +38,28 @@ from .pytree import TreeDef, tree_flatten, tree_map, tree_unflatten
 from .reverse import Tape, Var, backprop, ones_like, plain, zeros_like
 from .transforms import _argnums, _split_aux
 
-__all__ = ["BranchChanged", "Compiled", "compile"]
+__all__ = ["BACKENDS", "NO_RESULT", "Backend", "BranchChanged", "Compiled", "compile"]
 
 
 class BranchChanged(RuntimeError):
     """A replay's inputs take another branch than the recorded call did."""
+
+
+class Backend:
+    """A way to run a recorded program other than stepping through it (``dd.compile``'s
+    ``backend=``); :mod:`dualdiff.source` registers ``"source"`` in :data:`BACKENDS`."""
+
+    def run(self, compiled: Compiled, program: _Program, args: list[Any], leaves: list[Any]) -> Any:
+        """The call's result, or :data:`NO_RESULT` for the replay to make it."""
+        raise NotImplementedError
+
+    def text(self, compiled: Compiled, program: _Program) -> str:
+        """What the program is run as, to read."""
+        raise NotImplementedError
+
+
+BACKENDS: dict[str, Backend] = {}
+NO_RESULT = object()
 
 
 @dataclass(slots=True)
@@ -170,8 +187,11 @@ class Compiled:
                 "dd.compile: on_branch_change must be 'record' or 'raise', "
                 f"got {on_branch_change!r}"
             )
-        if backend not in ("source", "replay"):
-            raise ValueError(f"dd.compile: backend must be 'source' or 'replay', got {backend!r}")
+        if backend != "replay" and backend not in BACKENDS:
+            raise ValueError(
+                f"dd.compile: backend must be one of {sorted({'replay', *BACKENDS})}, "
+                f"got {backend!r}"
+            )
         self.f = f
         self.argnums = argnums
         self.has_aux = has_aux
@@ -204,11 +224,7 @@ class Compiled:
             raise RuntimeError(
                 "dd.compile: call the function first; the source is generated from a recorded call"
             )
-        if program.source is None:
-            _generate(self, program, *program.example)
-        if not program.source:
-            raise RuntimeError(f"dd.compile: this program runs by replay: {program.source_error}")
-        return program.source_text
+        return BACKENDS["source"].text(self, program)
 
     def _call(self, args: tuple[Any, ...]) -> Any:
         nums, single = _argnums(self.argnums, len(args), "compile")
@@ -221,9 +237,10 @@ class Compiled:
         key, leaves, statics = signature
         program = self._programs.get(key)
         if program is not None and program.replayable and _same(program.statics, statics):
-            if self.backend == "source":
-                out = _run_source(self, program, _canonical(args, nums, leaves, statics), leaves)
-                if out is not _NO_SOURCE:
+            backend = BACKENDS.get(self.backend)
+            if backend is not None:
+                out = backend.run(self, program, _canonical(args, nums, leaves, statics), leaves)
+                if out is not NO_RESULT:
                     self.replays += 1
                     return out
             try:
@@ -720,80 +737,9 @@ def _read(ref: tuple[int | None, Any], env: list[Any]) -> Any:
     return env[node] if node is not None else constant
 
 
-# --- the source backend ------------------------------------------------------------------------
-
-_NO_SOURCE = object()
-
-
 def _canonical(
     args: tuple[Any, ...], nums: tuple[int, ...], leaves: list[Any], statics: list[Any]
 ) -> list[Any]:
     """The arguments as the generated function checks them: differentiated integers as the
     floats they were recorded as."""
     return _rebuild(args, nums, leaves, statics)  # type: ignore[arg-type]
-
-
-def _run_source(compiled: Compiled, program: _Program, args: list[Any], leaves: list[Any]) -> Any:
-    """The call by the program's generated function (made at its first replay), or
-    ``_NO_SOURCE`` where there is none or the call must replay (a guard inside a rule, a
-    value Python's math refuses): the replay decides then, as it does without source."""
-    if program.source is None:
-        _, _, nums, single = program.example
-        _generate(compiled, program, args, leaves, nums, single)
-    if not program.source:
-        return _NO_SOURCE
-    try:
-        out = program.source(*args)
-    except Exception:
-        return _NO_SOURCE
-    compiled._fast = program.source
-    return out
-
-
-def _generate(
-    compiled: Compiled,
-    program: _Program,
-    args: list[Any],
-    leaves: list[Any],
-    nums: tuple[int, ...],
-    single: bool,
-) -> None:
-    """Generate, load and check the program's function on this call (against the replay
-    of the same call); a program that cannot be generated keeps replaying, with the reason."""
-    from . import source
-
-    name = getattr(compiled.f, "__name__", "f")
-    call = source.Call(
-        tuple(args), nums, single, compiled.has_aux, source.parameter_names(compiled.f, len(args))
-    )
-    try:
-        module = source.generate(
-            program, call, leaves, title=f"value_and_grad of {name}, generated by dd.compile."
-        )
-        fn = source.load(module, BranchChanged)
-        with np.errstate(all="ignore"):  # the call's own run warns where NumPy does
-            expected = compiled._package(program, _run(program, leaves, None), single)
-        got = fn(*args)
-        if not _agree(got, expected):
-            raise source.NotExpressible("the generated code and the replay disagree")
-    except Exception as err:  # the generator's reason: the program replays
-        program.source, program.source_error = False, f"{type(err).__name__}: {err}"
-        return
-    program.source, program.source_text = fn, module.text
-
-
-def _agree(got: Any, expected: Any) -> bool:
-    """The same structure, types and dtypes, and values equal to rounding."""
-    a, ta = tree_flatten(got)
-    b, tb = tree_flatten(expected)
-    if ta != tb:
-        return False
-    for x, y in zip(a, b, strict=True):
-        if type(x) is not type(y) or getattr(x, "dtype", None) != getattr(y, "dtype", None):
-            return False
-        if shape_of(x) != shape_of(y):
-            return False
-        tol = 1e-4 if getattr(x, "dtype", np.float64) == np.float32 else 1e-9
-        if not np.allclose(x, y, rtol=tol, atol=tol * 1e-3, equal_nan=True):
-            return False
-    return True

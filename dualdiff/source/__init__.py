@@ -92,3 +92,6 @@ def load(module: Module, branch_changed: type[Exception]) -> Callable[..., Any]:
     linecache.cache[filename] = (len(module.text), None, module.text.splitlines(True), filename)
     exec(code, namespace)  # the text was generated here, from a recorded program
     return namespace["value_and_grad"]  # type: ignore[no-any-return]
+
+
+from . import backend as backend  # noqa: E402  (registers dd.compile's "source" backend)

@@ -157,11 +157,18 @@ def _trace(q: Placeholder) -> Trace:
     return tr
 
 
+_NANS: dict[tuple[str, tuple[int, ...]], np.ndarray] = {}  # read-only, shared
+
+
 def _poison(value: Any) -> np.ndarray:
     """Memory for a placeholder of ``value``: what a read that NumPy does not dispatch sees."""
     a = np.asarray(value)
     if a.dtype.kind in "fc":
-        return np.broadcast_to(np.array(np.nan, dtype=a.dtype), a.shape)
+        key = (a.dtype.str, a.shape)
+        nan = _NANS.get(key)
+        if nan is None:
+            nan = _NANS[key] = np.broadcast_to(np.array(np.nan, dtype=a.dtype), a.shape)
+        return nan
     if a.dtype.kind == "b":
         return np.array(np.logical_not(a))  # np.array: a 0-d result stays an array
     if a.dtype.kind in "iu":

@@ -53,7 +53,9 @@ def write_module(
     literals, buffers allocated per call, checks that raise TypeError). ``name`` is the
     function's name, ``prefix`` that of its constants."""
     lines = pt.tr.lines
-    stats = {"folded": pt.tr.folded, "hoisted": _fold_constants(lines, pt.returned)}
+    stats = {"folded": pt.tr.folded, "common": _common_values(pt)}
+    lines = pt.tr.lines
+    stats["hoisted"] = _fold_constants(lines, pt.returned)
     lines, stats["dead"] = _dead_code(lines, pt.returned)
     buffers = _plan_buffers(lines, pt.returned)
     copies = _returned_copies(lines, pt.returned)
@@ -83,6 +85,47 @@ def write_module(
 
 
 # --- passes -------------------------------------------------------------------------------------
+
+
+def _common_values(pt: ProgramTrace) -> int:
+    """A value computed twice the same way is computed once (a rule recomputing what the
+    forward pass has: logsumexp's softmax shifts by the same max); returns how many."""
+    seen: dict[Any, Var] = {}
+    same: dict[int, Var] = {}
+    kept = []
+    for line in pt.tr.lines:
+        if any(isinstance(p, Var) and id(p) in same for p in line.parts):
+            line.parts = [same.get(id(p), p) if isinstance(p, Var) else p for p in line.parts]
+            line.reads = [same.get(id(r), r) for r in line.reads]
+        if line.kind == "write":
+            seen.clear()  # what was read before may have changed
+        var = line.target
+        if line.kind == "value" and var is not None and not var.mutable:
+            key = (
+                tuple(id(p) if isinstance(p, (Var, Const)) else p for p in line.parts),
+                line.errstate,
+            )
+            if key in seen:
+                same[id(var)] = seen[key]
+                continue
+            seen[key] = var
+        kept.append(line)
+    removed = len(pt.tr.lines) - len(kept)
+    pt.tr.lines = kept
+    pt.returned = [same.get(id(v), v) for v in pt.returned]
+    _substitute(pt.result, same)
+    return removed
+
+
+def _substitute(result: Any, same: dict[int, Var]) -> None:
+    if isinstance(result, Code):
+        result.parts = [same.get(id(p), p) if isinstance(p, Var) else p for p in result.parts]
+    elif isinstance(result, dict):
+        for v in result.values():
+            _substitute(v, same)
+    elif isinstance(result, (list, tuple)):
+        for v in result:
+            _substitute(v, same)
 
 
 def _fold_constants(lines: list[Line], returned: list[Var]) -> int:
@@ -364,8 +407,9 @@ def _summary(stats: dict[str, int]) -> list[str]:
     return [
         f"Forward pass: {stats['forward']} ops; backward pass: {stats['backward']} lines; "
         f"guards: {stats['guards']}.",
-        f"Constant folding: {stats['folded']} products by 1 removed, {stats['hoisted']} values "
-        "computed once from constants.",
+        f"Constant folding: {stats['folded']} products by 1 or -1 removed, {stats['hoisted']} "
+        "values computed once from constants.",
+        f"Common values: {stats['common']} computed again by a rule, now read.",
         f"Dead-code removal: {stats['dead']} lines whose values nothing reads.",
         f"Memory plan: {stats['buffers']} buffers that ufuncs write into (out=).",
     ]

@@ -7,9 +7,10 @@ import tempfile
 from collections.abc import Callable
 from typing import Any
 
-from ..replay import Compiled, _agree
+from ..replay import Compiled
 from ..transforms import value_and_grad
 from . import Call, generate, parameter_names
+from .backend import agree
 from .emit import Module
 from .lines import NotExpressible
 
@@ -90,7 +91,7 @@ def _check(text: str, f: Callable[..., Any], argnums: Any, args: tuple[Any, ...]
     namespace: dict[str, Any] = {"__name__": "dualdiff_exported"}
     exec(compile(text, "<dualdiff.export_source>", "exec"), namespace)  # the generated text
     got = namespace["value_and_grad"](*args)
-    if not _agree(got, value_and_grad(f, argnums)(*args)):
+    if not agree(got, value_and_grad(f, argnums)(*args)):
         raise NotExpressible("export_source: the generated module disagrees with dd.value_and_grad")
 
 

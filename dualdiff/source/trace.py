@@ -49,6 +49,15 @@ _SHAPE_ONLY = frozenset({
     np.may_share_memory, np.shares_memory, np.min_scalar_type, np.can_cast,
 })  # fmt: skip
 _CREATIONS = frozenset({np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.copy})
+_METHODS = {
+    np.reshape: "reshape", np.transpose: "transpose", np.squeeze: "squeeze", np.ravel: "ravel",
+    np.swapaxes: "swapaxes",
+}  # fmt: skip
+_REDUCTIONS = {
+    np.sum: np.add, np.prod: np.multiply, np.max: np.maximum, np.amax: np.maximum,
+    np.min: np.minimum, np.amin: np.minimum, np.any: np.logical_or, np.all: np.logical_and,
+}  # fmt: skip
+_REDUCE_KEYWORDS = frozenset({"axis", "keepdims", "initial"})
 _NAMESPACES = (("np", np), ("np.linalg", np.linalg), ("np.fft", np.fft))
 
 
@@ -203,6 +212,8 @@ class Trace:
             return self._ufunc_into(ufunc, method, inputs, kwargs)
         if method == "at":
             return self._ufunc_at(ufunc, inputs, kwargs)
+        if method == "__call__" and ufunc.signature is None:  # elementwise, not matmul
+            inputs = _scalars_for_uniform(inputs)
         if method == "__call__" and not kwargs:
             python = self._python_ufunc(ufunc, inputs)
             if python is not None:
@@ -276,10 +287,49 @@ class Trace:
             raise NotExpressible(f"calls {describe_callable(func)}, which is not NumPy's")
         if func in _CREATIONS:
             return self.create(func, args, kwargs, name)
+        shorter = self._shorter(func, args, kwargs)
+        if shorter is not None:
+            return shorter
         value = func(*real(args), **real(kwargs))
         if value is None:
             raise NotExpressible(f"calls {name}, which writes into its arguments")
         return self.value(self.call(name, args, kwargs), value)
+
+    def _shorter(self, func: Any, args: Any, kwargs: dict[str, Any]) -> Any:
+        """A NumPy function on an array as the ndarray method or ufunc reduction it runs
+        (``np.sum`` is ``np.add.reduce``, ``np.reshape`` is ``a.reshape``): the same result
+        without the function's Python wrapper, a microsecond a call on small arrays."""
+        a = args[0] if args else None
+        if not isinstance(a, Placeholder) or a._var.kind != "array":  # type: ignore[union-attr]
+            return None
+        method = _METHODS.get(func)
+        if method is not None and not kwargs:
+            value = getattr(a._var.value, method)(*real(args[1:]))  # type: ignore[union-attr]
+            parts = [a._var, f".{method}(", *self.joined(args[1:]), ")"]
+            return self.value(parts, value)
+        if func is np.mean:
+            return self._mean(a, args, kwargs)
+        ufunc = _REDUCTIONS.get(func)
+        if ufunc is None or len(args) != 1 or not set(kwargs) <= _REDUCE_KEYWORDS:
+            return None
+        kwargs = {"axis": None, **kwargs}  # a reduction's default axis is 0; np.sum's all
+        value = ufunc.reduce(real(a), **real(kwargs))
+        parts = self.call(f"np.{ufunc.__name__}.reduce", args, kwargs, out=True)
+        return self.value(parts, value, fresh=True)
+
+    def _mean(self, a: Placeholder, args: Any, kwargs: dict[str, Any]) -> Any:
+        """``np.mean`` of a float32 or float64 array: its sum over the count, as NumPy
+        computes it (the same rounding)."""
+        x = a._var.value  # type: ignore[union-attr]
+        if len(args) != 1 or not set(kwargs) <= {"axis", "keepdims"} or x.size == 0:
+            return None
+        if x.dtype.kind != "f" or x.dtype.itemsize < 4:
+            return None
+        kwargs = {"axis": None, **kwargs}
+        total = np.add.reduce(x, **real(kwargs))
+        count = x.size // max(np.size(total), 1)
+        parts = [*self.call("np.add.reduce", args, kwargs), f" / {count}"]
+        return self.value(parts, total / count, fresh=np.ndim(total) > 0)
 
     def create(self, fn: Any, args: Any, kwargs: dict[str, Any], name: str) -> Any:
         """A new array that the program may write into (``np.zeros``, ``np.array(x)`` ...)."""
@@ -347,6 +397,27 @@ class Trace:
         else:
             cond = ["not np.array_equal(", var, ", ", self.const(np.array(outcome)), ")"]
         self.add(Line(None, cond, self.note(f"guard: {why}"), kind="guard"))
+
+
+def _scalars_for_uniform(inputs: Any) -> Any:
+    """Constant arrays whose elements are all equal as NumPy scalars of their dtype, where
+    the result keeps its shape (the code reads ``0.01 * x``, not an array of 0.01s)."""
+    if not any(_uniform(x) for x in inputs):
+        return inputs
+    shape = np.broadcast_shapes(*(np.shape(real(x)) for x in inputs))
+    out = [x.dtype.type(x.flat[0]) if _uniform(x) else x for x in inputs]
+    if np.broadcast_shapes(*(np.shape(real(x)) for x in out)) != shape:
+        return inputs
+    return tuple(out)
+
+
+def _uniform(x: Any) -> bool:
+    return (
+        type(x) is np.ndarray
+        and x.size > 0
+        and x.dtype.kind in "biufc"
+        and bool(np.all(x == x.flat[0]))
+    )
 
 
 def _python(x: Any) -> bool:

@@ -221,3 +221,13 @@ def test_float32_stays_float32_and_the_mlp_step_exports() -> None:
     for g, r in zip(grads, ref_grads, strict=True):
         np.testing.assert_allclose(g, r, rtol=1e-5, atol=1e-6)
     assert abs(value - ref_value) < 1e-5
+
+
+def test_the_tour_prints_the_adjoint_program(capsys: pytest.CaptureFixture[str]) -> None:
+    from dualdiff.teach.tour import Tour, chapter_reverse
+
+    chapter_reverse(Tour(Path("."), draw=False, files=False))
+    out = capsys.readouterr().out
+    program = out[out.index("The adjoint program as code") :]
+    for line in ("v3 = math.log(v1)", "t1 = math.cos(v2)", "v1_bar = v2 + t3"):
+        assert line in program, program

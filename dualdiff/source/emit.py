@@ -71,13 +71,14 @@ def write_module(
     function = writer.function(name, params, writer.body(lines, pt, copies, buffers), buffers)
     summary = _summary(stats)
     definitions = [f"{c.name} = {_definition(c.value)}" for c in writer.consts] if export else []
-    head = [f'"""{title}', "", *doc.splitlines(), "", *summary, '"""', ""]
+    about = [*doc.splitlines(), ""] if doc else []
+    head = [f'"""{title}', "", *about, *summary, '"""', ""]
     head += ["import math", "", "import numpy as np", ""]
     if export:
         head += [*_export_preamble(pt), *definitions]
     else:
         head += writer.bound_names(buffers)
-    text = "\n".join([*head, "", "", *function, ""])
+    text = "\n".join([*_trimmed(head), "", "", *function, ""])
     return Module(
         text, writer.bound, {b.name: b.value for b in buffers}, stats, summary, definitions,
         function,
@@ -393,6 +394,12 @@ class _Writer:
         out += [f"#   {c.name}: {_what(c.value)}" for c in self.consts]
         out += [f"#   {b.name}: buffer, {_what(b.value)}" for b in buffers]
         return [*out, "#   BranchChanged, _Miss: exceptions; _lock: guards the buffers"]
+
+
+def _trimmed(rows: list[str]) -> list[str]:
+    while rows and not rows[-1]:
+        rows = rows[:-1]
+    return rows
 
 
 def _comment(code: str, note: str) -> str:

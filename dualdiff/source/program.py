@@ -260,7 +260,8 @@ class _Pullbacks:
             where = f"{self.step.rule.name} vjp {pos} -> v{target + 1}_bar"
             self.tr.scope = where
             out = rebound(vjp)(g, ans, *vals, **params)
-            self.tr.scope = f"{where}, summed"  # what the backward pass adds to it next
+            # what the backward pass does next: sum it to the input's shape, add it in
+            self.tr.scope = f"v{target + 1}_bar += {self.step.rule.name} vjp {pos}"
             return out
 
         return pullback

@@ -21,6 +21,7 @@ from ..forward import Dual
 from ..ops import log, mean, sin
 from ..replay import compile
 from ..reverse import Tape, Var
+from ..source.export import export_source
 from ..transforms import derivative, value_and_grad
 from . import plots
 from .cost import cost, crossover
@@ -147,6 +148,17 @@ def chapter_reverse(tour: Tour) -> None:
     print("\nThe tape behind it, as a Wengert list:")
     print("  " + str(tape).replace("\n", "\n  "))
     print(f"gradient from the tape: {tape.gradient(w, [x1, x2])}")
+    print("\nThe adjoint program as code (dd.export_source; vN_bar is the adjoint of vN):")
+    print("  " + adjoint_program(baydin, 2.0, 5.0).replace("\n", "\n  "))
+
+
+def adjoint_program(f: Callable[..., Any], *args: Any) -> str:
+    """The straight-line function ``dd.export_source`` generates for ``f`` at ``args``:
+    the forward pass, then the adjoints, one line per op of the rules."""
+    text = export_source(f, *args, argnums=tuple(range(len(args))))
+    start = text.index("\ndef ") + 1
+    end = text.find("\n\n\n", start)
+    return text[start : end if end >= 0 else len(text)].rstrip()
 
 
 # --- 5 and 6. the gradient grid and gradient descent -----------------------------------------

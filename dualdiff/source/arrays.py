@@ -191,7 +191,8 @@ def refresh(q: Placeholder) -> None:
     """After a write into ``q``'s value: its memory as :func:`placeholder` makes it."""
     var = q._var
     memory = np.ndarray.view(q, np.ndarray)
-    np.copyto(memory, _poison(var.value) if var.traced else var.value)  # type: ignore[union-attr]
+    if memory.flags.writeable:  # else it is the shared nan of a traced value already
+        np.copyto(memory, _poison(var.value) if var.traced else var.value)  # type: ignore[union-attr]
 
 
 def real(x: Any) -> Any:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["OUT", "Const", "Line", "NotExpressible", "Var", "literal"]
+__all__ = ["OUT", "Const", "Line", "NotExpressible", "Var", "literal", "same_value"]
 
 
 class NotExpressible(TypeError):
@@ -101,6 +101,23 @@ def kind_of(value: Any) -> str:
     if isinstance(value, tuple):
         return "tuple"
     raise NotExpressible(f"a value of type {t.__name__} in the program")
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """The same type, dtype, shape and values: floating point ones to a few units in the
+    last place (NumPy's and Python's math round differently), nan equal to nan."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, (np.ndarray, np.generic)):
+        if a.dtype != b.dtype or np.shape(a) != np.shape(b):
+            return False
+        if a.dtype.kind not in "fc":
+            return bool(np.array_equal(a, b))
+        eps = float(np.finfo(a.dtype).eps)
+        return bool(np.allclose(a, b, rtol=16 * eps, atol=0.0, equal_nan=True))
+    if type(a) in (float, complex):
+        return a == b or abs(a - b) <= 16 * 2.0**-52 * abs(b) or (a != a and b != b)
+    return bool(a == b)
 
 
 # --- constants as source text --------------------------------------------------------------

@@ -18,8 +18,8 @@ from ..core import bind
 from ..pytree import tree_unflatten
 from ..reverse import backprop, ones_like, plain, zeros_like
 from .arrays import Placeholder, real, rebound
-from .lines import NotExpressible, Var
-from .rules import Traced, conform, same_value, wrap
+from .lines import NotExpressible, Var, same_value
+from .rules import Traced, conform, wrap
 from .trace import Trace, activate
 
 if TYPE_CHECKING:

@@ -20,7 +20,7 @@ from .._util import binary, unary
 from ..core import REGISTRY, Rule, Tracer, call_primal
 from ..tracer import ArrayOps
 from .arrays import Placeholder, real, rebound
-from .lines import NotExpressible, kind_of
+from .lines import NotExpressible, kind_of, same_value
 from .trace import _BINARY, _RAISING, Trace
 
 __all__ = ["Traced", "apply"]
@@ -98,23 +98,6 @@ def _fold(tr: Trace, rule: Rule, args: Any, expected: Any) -> Any:
                 return negated
             tr.rollback(mark)
     return None
-
-
-def same_value(a: Any, b: Any) -> bool:
-    """The same type, dtype, shape and values: floating point ones to a few units in the
-    last place (NumPy's and Python's math round differently), nan equal to nan."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, (np.ndarray, np.generic)):
-        if a.dtype != b.dtype or np.shape(a) != np.shape(b):
-            return False
-        if a.dtype.kind not in "fc":
-            return bool(np.array_equal(a, b))
-        eps = float(np.finfo(a.dtype).eps)
-        return bool(np.allclose(a, b, rtol=16 * eps, atol=0.0, equal_nan=True))
-    if type(a) in (float, complex):
-        return a == b or abs(a - b) <= 16 * 2.0**-52 * abs(b) or (a != a and b != b)
-    return bool(a == b)
 
 
 # --- Python floats: the primal's own math function or operator -----------------------------------

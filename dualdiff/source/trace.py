@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .arrays import _ACTIVE, Placeholder, placeholder, real, refresh, traced_in
-from .lines import OUT, Const, Line, NotExpressible, Var, kind_of, literal
+from .lines import OUT, Const, Line, NotExpressible, Var, kind_of, literal, same_value
 
 __all__ = ["Trace", "numpy_name"]
 
@@ -214,6 +214,10 @@ class Trace:
             return self._ufunc_at(ufunc, inputs, kwargs)
         if method == "__call__" and ufunc.signature is None:  # elementwise, not matmul
             inputs = _scalars_for_uniform(inputs)
+            if ufunc is np.multiply and not kwargs:
+                same = self._times_one(inputs)
+                if same is not None:
+                    return same
         if method == "__call__" and not kwargs:
             python = self._python_ufunc(ufunc, inputs)
             if python is not None:
@@ -223,6 +227,19 @@ class Trace:
         call = method == "__call__"
         parts = self.call(name if call else f"{name}.{method}", inputs, kwargs, out=call)
         return self.value(parts, value, fresh=True)
+
+    def _times_one(self, inputs: Any) -> Placeholder | None:
+        """``1 * x`` as ``x`` where that is the same value (a rule's ``g * d`` with g = 1)."""
+        if len(inputs) != 2:
+            return None
+        for one, other in (inputs, inputs[::-1]):
+            if type(one) in (int, float) and one == 1 and isinstance(other, Placeholder):
+                value = other._var.value  # type: ignore[union-attr]
+                product = one * value if type(value) is float else np.multiply(one, value)
+                if same_value(product, value):
+                    self.folded += 1
+                    return other
+        return None
 
     def _ufunc_name(self, ufunc: Any) -> str:
         name = ufunc.__name__

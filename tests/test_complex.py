@@ -87,27 +87,6 @@ def test_gradients_of_the_parts_of_z(f: Callable[[Any], Any], expected: complex)
     np.testing.assert_allclose(expected, fx - 1j * fy, **FD)
 
 
-# ops of other groups whose rule is right for real inputs only (each is a bug to fix there)
-KNOWN_ISSUES = {
-    "arccosh": "its partial 1 / sqrt((x - 1)(x + 1)) is not the principal branch's derivative "
-    "off the real axis: for complex z it is 1 / (sqrt(z - 1) sqrt(z + 1))",
-    "arcsinh": "its partial 1 / hypot(x, 1) has no complex form (np.hypot refuses complex); "
-    "1 / sqrt(z ** 2 + 1) has",
-}
-
-
-# of those, the ones that answer a wrong number rather than raise
-SILENTLY_WRONG = {"arccosh"}
-
-
-def _names(names: list[str], issues: Any) -> list[Any]:
-    """Test ids for op names; a known issue runs as an expected failure (XPASS once fixed)."""
-    return [
-        pytest.param(n, marks=pytest.mark.xfail(reason=KNOWN_ISSUES[n])) if n in issues else n
-        for n in names
-    ]
-
-
 # --- holomorphic ops: the oracle table ------------------------------------------------------
 
 
@@ -121,7 +100,7 @@ HOLO_CHECKS = ["closed-form", "jvp", "vjp", "cauchy-riemann", "jacobians", "grad
 
 
 @pytest.mark.parametrize("check", HOLO_CHECKS)
-@pytest.mark.parametrize("name", _names(sorted(HOLOMORPHIC), KNOWN_ISSUES))
+@pytest.mark.parametrize("name", sorted(HOLOMORPHIC))
 def test_holomorphic_op(name: str, check: str) -> None:
     h = _present(HOLOMORPHIC[name])
     d = h.deriv(Z)
@@ -205,7 +184,7 @@ def _accepts_complex(fn: Callable[[Any], Any]) -> Any:
         return None
 
 
-@pytest.mark.parametrize("name", _names(_elementwise_ops(), SILENTLY_WRONG))
+@pytest.mark.parametrize("name", _elementwise_ops())
 def test_elementwise_op_on_complex_input(name: str) -> None:
     """An op NumPy runs on complex input differentiates consistently in both modes: the JVP
     matches central differences along 1 and i (real-valued ops: along both directions too),

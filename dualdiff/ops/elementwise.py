@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .._util import binary, compare, mask, primal_of, shape_of, unary, zeros_like_shape
+from .._util import binary, compare, is_complex, mask, primal_of, shape_of, unary, zeros_like_shape
 from ..core import Tracer, elementwise
 from .creation import astype
 
@@ -360,17 +360,28 @@ cosh = elementwise("cosh", unary(math.cosh, np.cosh), derivs=lambda ans, x: sinh
 tanh = elementwise(
     "tanh", unary(math.tanh, np.tanh), derivs=lambda ans, x: 1 - ans * ans, doc="tanh x."
 )
+
+
+def _arcsinh_d(ans: Any, x: Any) -> Any:
+    """1 / sqrt(x ** 2 + 1): through hypot on reals (no overflow of x ** 2), which
+    refuses complex numbers, where the principal branch's derivative is the formula."""
+    if is_complex(x):
+        return reciprocal(sqrt(x * x + 1.0))
+    return reciprocal(hypot(x, 1.0))
+
+
 arcsinh = elementwise(
     "arcsinh",
     unary(math.asinh, np.arcsinh),
-    derivs=lambda ans, x: reciprocal(hypot(x, 1.0)),
+    derivs=_arcsinh_d,
     doc="arsinh x; derivative 1 / sqrt(x ** 2 + 1).",
 )
 arccosh = elementwise(
     "arccosh",
     unary(math.acosh, np.arccosh),
-    derivs=lambda ans, x: reciprocal(sqrt((x - 1) * (x + 1))),
-    doc="arcosh x, for x >= 1; derivative 1 / sqrt(x ** 2 - 1).",
+    derivs=lambda ans, x: reciprocal(sqrt(x - 1) * sqrt(x + 1)),
+    doc="arcosh x, for x >= 1; derivative 1 / sqrt(x ** 2 - 1), written"
+    " 1 / (sqrt(x - 1) sqrt(x + 1)) to be the principal branch's for complex x too.",
 )
 arctanh = elementwise(
     "arctanh",

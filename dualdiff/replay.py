@@ -36,7 +36,7 @@ from .anomaly import is_detecting_anomalies
 from .core import REGISTRY, Rule, Tracer, bind, new_level
 from .pytree import TreeDef, tree_flatten, tree_map, tree_unflatten
 from .reverse import Tape, Var, backprop, ones_like, plain, zeros_like
-from .transforms import _argnums, _split_aux
+from .transforms import REAL, _argnums, _check_output, _split_aux
 
 __all__ = ["BACKENDS", "NO_RESULT", "Backend", "BranchChanged", "Compiled", "compile"]
 
@@ -279,6 +279,7 @@ class Compiled:
         program = _program(tape, xs, out, aux, guards, statics, _grad_layout(args, nums))
         env = _env_of(tape, program.nodes)
         value = _value(program, env)
+        _check_output(value, "dd.compile", REAL)  # the dtype is part of the key: once suffices
         program.backward, cts = _record_backward(program, tape.entries, value)
         if program.backward is None:
             entries = [
@@ -347,23 +348,13 @@ def _signature(
                 leaves.append(x)
                 key.append((type(x), shape_of(x), getattr(x, "dtype", None)))
             elif i in nums:
-                x = _float_input(x)
+                x = as_float(x)
                 leaves.append(x)
                 key.append((type(x), shape_of(x), getattr(x, "dtype", None)))
             else:
                 statics.append(np.array(x) if isinstance(x, np.ndarray) else x)
                 key.append(_static_key(x))
     return tuple(key), leaves, statics
-
-
-def _float_input(x: Any) -> Any:
-    x = as_float(x)
-    if np.iscomplexobj(x):
-        raise TypeError(
-            "dd.compile: complex inputs are not supported (dualdiff differentiates "
-            "real functions); split them into real and imaginary parts"
-        )
-    return x
 
 
 def _static_key(x: Any) -> Any:

@@ -59,6 +59,21 @@ def test_resume_is_bit_for_bit(name: str, tmp_path: Path) -> None:
     assert all(np.array_equal(state_a[k], state_b[k]) for k in state_a)
 
 
+def test_resume_restores_the_best_epoch_saved_before_the_stop(tmp_path: Path) -> None:
+    """With restore_best, the best epoch's parameters travel in the checkpoint: here the
+    validation targets are -Y, so the validation loss is best early and worsens as the
+    model learns Y; the best epoch lies before the save and the resumed run restores it."""
+    make, kw = OPTIMIZERS["adam"], {"val_data": (X, -Y), "patience": 20}
+    straight, _, hist_a = run(make, 10, seed=0, **kw)
+    assert hist_a.best_epoch is not None and hist_a.best_epoch <= 5
+    path = tmp_path / "run.npz"
+    run(make, 5, seed=0, checkpoint=path, **kw)
+    resumed, _, hist_b = run(make, 10, seed=99, resume=path, **kw)
+    assert hist_b.best_epoch == hist_a.best_epoch
+    for a, b in zip(straight.parameters(), resumed.parameters(), strict=True):
+        assert np.array_equal(a.value, b.value)
+
+
 def test_resume_without_the_file_is_not_the_same(tmp_path: Path) -> None:
     """The test above would pass vacuously if the seeds alone decided the run: they do not."""
     straight, _, _ = run(OPTIMIZERS["adam"], 10, seed=0)

@@ -204,10 +204,11 @@ def fit(
     terminal.
 
     With ``checkpoint=path`` the whole run (model, optimizer, epoch, random
-    generators, history, early-stopping counters) is saved there after every
-    epoch (:func:`dualdiff.nn.save_checkpoint`). ``resume=path`` loads such a file
-    into ``model`` and ``optimizer`` and runs the remaining epochs up to
-    ``epochs``: the result is the same, bit for bit, as a run that never stopped.
+    generators, history, early-stopping counters, the best epoch's parameters) is
+    saved there after every epoch (:func:`dualdiff.nn.save_checkpoint`).
+    ``resume=path`` loads such a file into ``model`` and ``optimizer`` and runs the
+    remaining epochs up to ``epochs``: the result is the same, bit for bit, as a run
+    that never stopped.
     """
     X, y = _pair(train_data, "train_data")
     epochs = _positive(epochs, "epochs")
@@ -260,6 +261,9 @@ def fit(
     return history
 
 
+_BEST = "best_state/"  # the best epoch's parameters, for restore_best after a resume
+
+
 def _save(
     path: str | os.PathLike[str],
     model: Module,
@@ -270,6 +274,8 @@ def _save(
     stopper: _EarlyStopping,
 ) -> None:
     extra = {"best": stopper.best, "waited": stopper.waited, "best_epoch": history.best_epoch or 0}
+    for name, value in (stopper.best_state or {}).items():
+        extra[f"{_BEST}{name}"] = value
     save_checkpoint(
         path, model, optimizer, epoch=epoch, rng=gen, history=history.metrics, extra=extra
     )
@@ -290,6 +296,9 @@ def _resume(
         stopper.best = float(saved.extra["best"])
         stopper.waited = int(saved.extra["waited"])
         history.best_epoch = int(saved.extra["best_epoch"]) or None
+    best = {k[len(_BEST) :]: v for k, v in saved.extra.items() if k.startswith(_BEST)}
+    if best and stopper.keep:
+        stopper.best_state = best
     return saved.epoch
 
 

@@ -228,16 +228,28 @@ def _record(
                 xs = [tape._new_var(x) for x in leaves]
                 wrapped.append(xs)
                 new_args[i] = xs[0] if td is _LEAF else tree_unflatten(td, xs)
-            try:
-                out = f(*new_args, **kwargs)
-            except TypeError as err:  # a list where an array was meant: say so
-                hint = _list_hint(args, nums)
-                if hint is None:
-                    raise
-                raise TypeError(f"{err}; {hint}") from err
+            out = _call(f, new_args, kwargs, args, nums)
         finally:
             tape._release_leaves()
     return tape, wrapped, out
+
+
+def _call(
+    f: Callable[..., Any],
+    new_args: list[Any],
+    kwargs: dict[str, Any],
+    args: tuple[Any, ...],
+    nums: tuple[int, ...],
+) -> Any:
+    """``f(*new_args, **kwargs)``; a TypeError where an argument at ``nums`` was a list
+    (meant as an array) says so."""
+    try:
+        return f(*new_args, **kwargs)
+    except TypeError as err:
+        hint = _list_hint(args, nums)
+        if hint is None:
+            raise
+        raise TypeError(f"{err}; {hint}") from err
 
 
 def _list_hint(args: tuple[Any, ...], nums: tuple[int, ...]) -> str | None:
@@ -469,13 +481,7 @@ def _push(
         for i, (leaves, td) in zip(nums, inputs, strict=True):
             duals = [Dual._make(x, _cast_like(next(it), x), level) for x in leaves]
             new_args[i] = tree_unflatten(td, duals)
-        try:
-            out = f(*new_args, **kwargs)
-        except TypeError as err:  # a list where an array was meant: say so
-            hint = _list_hint(args, nums)
-            if hint is None:
-                raise
-            raise TypeError(f"{err}; {hint}") from err
+        out = _call(f, new_args, kwargs, args, nums)
 
     def unwrap(o: Any) -> Any:
         return o.primal if isinstance(o, Dual) and o._level == level else o

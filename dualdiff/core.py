@@ -13,8 +13,11 @@ output, ``args`` the primal inputs, ``params`` the static keyword parameters)::
 
 A JVP rule may receive a tangent with extra *leading* batch axes (several
 directions at once); structural rules handle them, elementwise rules get them
-aligned by the engine. A VJP rule may return a cotangent with the output's
-(broadcast) shape: the reverse engine sums it back to the input's shape.
+aligned by the engine. Likewise a VJP rule may receive a cotangent with leading
+batch axes (``jacrev`` sweeps every output row at once): elementwise rules and
+those marked ``vjp_batched`` take it whole, the engine feeds the others one row
+at a time. A VJP rule may return a cotangent with the output's (broadcast)
+shape: the reverse engine sums it back to the input's shape.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from ._namespace import Boxed
 
 __all__ = [
     "REGISTRY",
@@ -50,7 +55,10 @@ class Rule:
 
     ``derivs`` is kept for elementwise ops (the partial derivatives the rules
     were derived from) so that tools can print and check them; ``batched``
-    says whether the JVP rules accept tangents with leading batch axes. A
+    says whether the JVP rules accept tangents with leading batch axes, and
+    ``vjp_batched`` whether the VJP rules accept cotangents with them (``g`` of
+    shape ``batch + ans.shape``; the rule returns ``batch + x.shape``, or a shape
+    that broadcasts to it after the batch axes). A
     *variadic* op (``concatenate``, ``stack``) takes any number of inputs: its
     ``jvp``/``vjp`` are :class:`PerInput` sequences, and ``joint_jvp``, when
     set, computes the whole output tangent at once from the list of input
@@ -67,6 +75,7 @@ class Rule:
     doc: str = ""
     variadic: bool = False
     joint_jvp: Callable[..., Any] | None = None
+    vjp_batched: bool = False
 
     @property
     def nargs(self) -> int:
@@ -95,7 +104,7 @@ class PerInput:
         return 1
 
 
-class Tracer:
+class Tracer(Boxed):
     """Base of :class:`~dualdiff.Dual` and :class:`~dualdiff.Var`.
 
     A tracer carries a primal value and a nesting *level*; :func:`bind` gives an
@@ -289,11 +298,22 @@ def defop(
     derivs: tuple[Any, ...] | None = None,
     joint_jvp: Callable[..., Any] | None = None,
     replace: bool = False,
+    vjp_batched: bool = False,
 ) -> Callable[..., Any]:
     """Register an op with explicit JVP and VJP rules and return it as a function."""
     _check_name(name, replace)
     if isinstance(jvp, PerInput) and isinstance(vjp, PerInput):
-        rule = Rule(name, primal, jvp, vjp, kind=kind, doc=doc, variadic=True, joint_jvp=joint_jvp)  # type: ignore[arg-type]
+        rule = Rule(
+            name,
+            primal,
+            jvp,  # type: ignore[arg-type]
+            vjp,  # type: ignore[arg-type]
+            kind=kind,
+            doc=doc,
+            variadic=True,
+            joint_jvp=joint_jvp,
+            vjp_batched=vjp_batched,
+        )
         REGISTRY[name] = rule
         return make_op(rule)
     jvps, vjps = _as_rules(jvp, "jvp", name), _as_rules(vjp, "vjp", name)
@@ -302,7 +322,17 @@ def defop(
             f"op '{name}' has {len(jvps)} JVP rule(s) but {len(vjps)} VJP rule(s); "
             "give one of each per positional input (None for no derivative)"
         )
-    rule = Rule(name, primal, jvps, vjps, kind=kind, derivs=derivs, batched=batched, doc=doc)
+    rule = Rule(
+        name,
+        primal,
+        jvps,
+        vjps,
+        kind=kind,
+        derivs=derivs,
+        batched=batched,
+        doc=doc,
+        vjp_batched=vjp_batched,
+    )
     REGISTRY[name] = rule
     return make_op(rule)
 
@@ -369,6 +399,7 @@ def elementwise(
         derivs=derivs,
         doc=doc,
         replace=replace,
+        vjp_batched=True,  # g * d broadcasts over the leading batch axes of g
     )
 
 
@@ -379,6 +410,7 @@ def register_op(
     jvp: Any,
     vjp: Any,
     batched: bool = False,
+    vjp_batched: bool = False,
     doc: str = "",
     replace: bool = False,
 ) -> Callable[..., Any]:
@@ -393,14 +425,23 @@ def register_op(
     Write the rules with dualdiff ops (``dd.cos``, ``dd.multiply`` ...) to make
     them differentiable again. Set ``batched=True`` only if every JVP rule
     accepts tangents with extra leading batch axes; otherwise dualdiff feeds
-    batched tangents (``jacfwd``) one direction at a time.
+    batched tangents (``jacfwd``) one direction at a time. ``vjp_batched=True`` says the
+    same of the VJP rules and cotangents with leading batch axes (``jacrev``).
 
     A name can be registered once; ``replace=True`` replaces an op registered earlier
     with ``register_op`` or ``register_elementwise`` (functions returned before keep
     the old rules). dualdiff's own ops are never replaced.
     """
     return defop(
-        name, primal, jvp=jvp, vjp=vjp, kind="custom", batched=batched, doc=doc, replace=replace
+        name,
+        primal,
+        jvp=jvp,
+        vjp=vjp,
+        kind="custom",
+        batched=batched,
+        doc=doc,
+        replace=replace,
+        vjp_batched=vjp_batched,
     )
 
 

@@ -1,0 +1,156 @@
+"""Which array library a value belongs to: its *array namespace* (the Python array API).
+
+NumPy is the default and the fast path: Python numbers, NumPy arrays and scalars, and
+tracers over them answer ``numpy`` after a few type checks. Any other array (CuPy, Dask,
+``array_api_strict`` ...) answers the namespace ``array_api_compat`` gives it, whose
+functions follow the array API standard. Python numbers (and NumPy's scalars) fit every
+namespace; two array namespaces in one op are an error.
+
+This is the floor below the registry: it imports nothing else from dualdiff. Tracers
+derive from :class:`Boxed`, so their primals are looked through here.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+import array_api_compat
+import numpy as np
+
+__all__ = [
+    "NUMPY_TYPES",
+    "Boxed",
+    "asarray_like",
+    "is_numpy",
+    "namespace",
+    "namespace_name",
+    "to_numpy",
+]
+
+
+class Boxed:
+    """A value that wraps a primal (``.primal``): the base of dualdiff's tracers."""
+
+    __slots__ = ()
+    primal: Any
+
+
+# The types that are NumPy's without a doubt (exact types: subclasses take the slow path).
+NUMPY_TYPES: frozenset[type] = frozenset(
+    {float, int, bool, complex, type(None), np.ndarray, *np.sctypeDict.values()}
+)
+
+
+def namespace(*values: Any, op: str | None = None) -> ModuleType:
+    """The array namespace of ``values`` (tracers are read through to their primals).
+
+    ``numpy`` itself for numbers, NumPy arrays and scalars; otherwise the
+    ``array_api_compat`` namespace of the other arrays. Raises TypeError when two array
+    namespaces meet (naming both, and ``op`` when given).
+    """
+    for v in values:
+        if type(v) in NUMPY_TYPES:
+            continue
+        while isinstance(v, Boxed):
+            v = v.primal
+        if type(v) not in NUMPY_TYPES:
+            return _namespace_of(values, op)
+    return np
+
+
+def _namespace_of(values: tuple[Any, ...], op: str | None) -> ModuleType:
+    """The slow path of :func:`namespace`: at least one value is not plainly NumPy's."""
+    numpy_arrays, others = _split(values)
+    if not others:
+        return np
+    if numpy_arrays:
+        raise _mixed(op, "numpy", namespace_name(_compat_namespace(others, op)))
+    return _compat_namespace(others, op)
+
+
+def _split(values: Any) -> tuple[list[Any], list[Any]]:
+    """The NumPy arrays and the other arrays among ``values`` (lists and tuples searched);
+    numbers, NumPy scalars and non-arrays (strings, slices) are in neither."""
+    numpy_arrays: list[Any] = []
+    others: list[Any] = []
+    stack = list(values)
+    while stack:
+        v = stack.pop()
+        while isinstance(v, Boxed):
+            v = v.primal
+        if isinstance(v, np.ndarray):
+            numpy_arrays.append(v)
+        elif isinstance(v, (list, tuple)):
+            stack.extend(v)
+        elif not isinstance(v, np.generic) and array_api_compat.is_array_api_obj(v):
+            others.append(v)
+    return numpy_arrays, others
+
+
+def _compat_namespace(arrays: list[Any], op: str | None) -> ModuleType:
+    try:
+        return array_api_compat.array_namespace(*arrays)  # type: ignore[no-any-return]
+    except TypeError:
+        names = sorted({namespace_name(array_api_compat.array_namespace(a)) for a in arrays})
+        raise _mixed(op, *names[:2]) from None
+
+
+def _mixed(op: str | None, first: str, second: str) -> TypeError:
+    where = f"dualdiff op '{op}'" if op else "these values"
+    return TypeError(
+        f"{where} mixes arrays of two array namespaces, {first} and {second}: compute with "
+        "one of them: move an array into the other namespace with xp.asarray(x), and a "
+        "model with model.to(xp)"
+    )
+
+
+def namespace_name(xp: Any) -> str:
+    """The library's own name for a namespace: ``numpy``, ``cupy``, ``dask.array`` ..."""
+    name = getattr(xp, "__name__", type(xp).__name__)
+    return name.removeprefix("array_api_compat.")
+
+
+def is_numpy(xp: Any) -> bool:
+    """Whether ``xp`` is NumPy (the module itself or its ``array_api_compat`` wrapper)."""
+    return xp is np or array_api_compat.is_numpy_namespace(xp)  # type: ignore[no-any-return]
+
+
+def to_numpy(x: Any) -> Any:
+    """``x`` (an array of any namespace, a number, a tracer's primal) as a NumPy value:
+    CuPy copies to the host, Dask computes, others go through DLPack or the host device."""
+    while isinstance(x, Boxed):
+        x = x.primal
+    if type(x) in NUMPY_TYPES or isinstance(x, (np.ndarray, np.generic)):
+        return x
+    if array_api_compat.is_cupy_array(x):
+        return x.get()
+    if array_api_compat.is_dask_array(x):
+        return to_numpy(x.compute())
+    try:
+        return np.from_dlpack(x)
+    except (TypeError, RuntimeError, BufferError, AttributeError):
+        return np.asarray(_on_host(x))
+
+
+def _on_host(x: Any) -> Any:
+    """``x`` moved to its namespace's default device (the host for CPU libraries)."""
+    info = getattr(array_api_compat.array_namespace(x), "__array_namespace_info__", None)
+    return x.to_device(info().default_device()) if info is not None else x
+
+
+def asarray_like(x: Any, ref: Any) -> Any:
+    """``x`` as an array of ``ref``'s namespace, on ``ref``'s device. Python numbers take
+    ``ref``'s floating dtype; arrays keep their own."""
+    xp = namespace(ref)
+    if xp is np:
+        return np.asarray(to_numpy(x))
+    if type(x) not in NUMPY_TYPES and namespace(x) is not xp:
+        x = to_numpy(x)  # another namespace's array goes through the host
+    dtype = getattr(ref, "dtype", None) if isinstance(x, (int, float, complex)) else None
+    if array_api_compat.is_cupy_array(ref):
+        with ref.device:
+            return xp.asarray(x, dtype=dtype)
+    if array_api_compat.is_dask_array(ref):
+        return xp.asarray(x, dtype=dtype)
+    return xp.asarray(x, dtype=dtype, device=array_api_compat.device(ref))

@@ -4,7 +4,7 @@ NumPy is the default and the fast path: Python numbers, NumPy arrays and scalars
 tracers over them answer ``numpy`` after a few type checks. Any other array (CuPy, Dask,
 ``array_api_strict`` ...) answers the namespace ``array_api_compat`` gives it, whose
 functions follow the array API standard. Python numbers (and NumPy's scalars) fit every
-namespace; two array namespaces in one op are an error.
+namespace, NumPy arrays fit Dask's too; two array namespaces in one op are an error.
 
 This is the floor below the registry: it imports nothing else from dualdiff. Tracers
 derive from :class:`Boxed`, so their primals are looked through here.
@@ -64,9 +64,12 @@ def _namespace_of(values: tuple[Any, ...], op: str | None) -> ModuleType:
     numpy_arrays, others = _split(values)
     if not others:
         return np
-    if numpy_arrays:
-        raise _mixed(op, "numpy", namespace_name(_compat_namespace(others, op)))
-    return _compat_namespace(others, op)
+    xp = _compat_namespace(others, op)
+    # Dask takes a NumPy array as a dask array of one chunk (every dask.array function does):
+    # a NumPy constant, index or seed beside a dask array is not a second namespace
+    if numpy_arrays and not array_api_compat.is_dask_namespace(xp):
+        raise _mixed(op, "numpy", namespace_name(xp))
+    return xp
 
 
 def _split(values: Any) -> tuple[list[Any], list[Any]]:

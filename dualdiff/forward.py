@@ -14,8 +14,9 @@ import numpy as np
 
 from ._util import as_complex, as_float, is_complex, ndim_of, primal_of, shape_of
 from .core import Rule, bind, current_level
-from .ops import broadcast_to, reshape, stack
+from .ops import broadcast_to, reshape
 from .ops.complex import real_valued_jvp
+from .ops.shape import per_direction
 from .tracer import ArrayOps
 
 
@@ -94,7 +95,7 @@ def _sum_contributions(
         if type(t) is not float:
             nb = ndim_of(t) - ndim_of(prims[i])
             if nb and not rule.batched:
-                c = _one_direction_at_a_time(jvp, t, nb, ans, prims, params)
+                c = per_direction(jvp, t, nb, ans, prims, params)
             else:
                 if nb and rule.derivs is not None:  # elementwise: align broadcast inputs
                     t = _align(t, nb, prims[i], ans)
@@ -115,17 +116,6 @@ def _align(t: Any, nb: int, x: Any, ans: Any) -> Any:
         return t
     tshape = shape_of(t)
     return reshape(t, tshape[:nb] + (1,) * missing + tshape[nb:])
-
-
-def _one_direction_at_a_time(
-    jvp: Any, t: Any, nb: int, ans: Any, prims: list[Any], params: dict[str, Any]
-) -> Any:
-    """Feed a batch of tangents through a rule that takes one direction at a time."""
-    batch = shape_of(t)[:nb]
-    flat = reshape(t, (-1, *shape_of(t)[nb:]))
-    outs = [jvp(flat[k], ans, *prims, **params) for k in range(shape_of(flat)[0])]
-    out = stack(outs, axis=0)
-    return reshape(out, batch + shape_of(out)[1:])
 
 
 def _batch_of(tans: list[Any], prims: list[Any]) -> tuple[int, ...]:

@@ -18,6 +18,7 @@ from ._util import as_float, is_complex, primal_of, shape_of
 from .core import Rule, Tracer, bind, call_primal, current_level, new_level
 from .ops import sum_to_shape
 from .ops.complex import real, real_valued_vjp
+from .ops.shape import per_direction
 from .tracer import _EMPTY, ArrayOps
 
 _ACTIVE: contextvars.ContextVar[Tape | None] = contextvars.ContextVar("dualdiff_tape", default=None)
@@ -287,7 +288,7 @@ def _seed(target: Any, output_gradient: Any) -> Any:
 
 
 def backprop(
-    entries: Sequence[Entry], seeds: dict[int, Any], keep: set[int], free: bool
+    entries: Sequence[Entry], seeds: dict[int, Any], keep: set[int], free: bool, batch: int = 0
 ) -> dict[int, Any]:
     """The reverse sweep: one loop over ``entries`` from the end, from the ``seeds``
     (output node -> its cotangent).
@@ -296,7 +297,8 @@ def backprop(
     summed to each input's shape (broadcasting undone here, once) and added
     into that input's cotangent. Returns the cotangents left at the leaves and
     at the ``keep`` nodes. With ``free``, each entry's saved values are
-    released as soon as it has been used.
+    released as soon as it has been used. With ``batch``, every cotangent
+    carries that many leading batch axes (several cotangents in one sweep).
     """
     cts: dict[int, Any] = dict(seeds)
     out_node = max(seeds)
@@ -318,8 +320,9 @@ def backprop(
             vjp = rule.vjp[pos]
             if vjp is None:
                 continue
-            c = vjp(g, ans, *vals, **params)
-            if type(c) is not float:
+            if batch:
+                c = _batched_cotangent(rule, pos, vjp, g, ans, vals, params, batch)
+            elif type(c := vjp(g, ans, *vals, **params)) is not float:
                 x = vals[pos]
                 if not (  # real arrays (the common case, checked inline): nothing to adjust
                     type(x) is np.ndarray
@@ -341,6 +344,20 @@ def backprop(
                 owned.add(inode)
     cts.update(kept)
     return cts
+
+
+def _batched_cotangent(
+    rule: Rule, pos: int, vjp: Any, g: Any, ans: Any, vals: tuple[Any, ...], params: Any, nb: int
+) -> Any:
+    """Input ``pos``'s cotangent, ``batch + x.shape``, from ``g`` with ``nb`` leading batch
+    axes: whole through a rule that takes them, one row at a time through one that does not."""
+    if rule.vjp_batched:
+        c = vjp(g, ans, *vals, **params)
+    else:
+        c = per_direction(vjp, g, nb, ans, vals, params)
+    if is_complex(c) or is_complex(vals[pos]):
+        c = _complex_cotangent(rule, pos, c, g, ans, vals)
+    return sum_to_shape(c, shape_of(vals[pos]), nb)
 
 
 def _complex_cotangent(

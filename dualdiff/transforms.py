@@ -661,28 +661,41 @@ def jacfwd(
 
 
 def _reverse_columns(tape: Tape, out: Any, value: Any, xs: list[Var]) -> Any:
-    """``(*out_shape, N)``: d out / d inputs, one reverse pass per output element."""
-    oshape = shape_of(value)
+    """``(*out_shape, N)``: d out / d inputs, its rows swept back together (see :func:`_rows`)."""
+    oshape, m = shape_of(value), _size(value)
     n = sum(_size(v.value) for v in xs)
     dtype = getattr(primal_of(value), "dtype", np.dtype(np.float64))
     dtype = dtype if dtype.kind in "fc" else np.dtype(np.float64)
     node = tape.node_of(out)
-    if node is None or _size(value) == 0:  # a constant or empty output: nothing to sweep
+    if node is None or m == 0:  # a constant or empty output: nothing to sweep
         return np.zeros((*oshape, n), dtype=dtype)
-    rows = []
-    for e in range(_size(value)):
-        seed = np.zeros(_size(value), dtype=dtype)
-        seed[e] = 1
-        seed_v = seed.reshape(oshape) if oshape or type(primal_of(value)) is not float else 1.0
-        cts = backprop(tape.entries, {node: seed_v}, set(), False)
-        grads = [
-            ops.reshape(cts[v._node], (-1,))
-            if v._node in cts
-            else np.zeros(_size(v.value), dtype=dtype)
-            for v in xs
-        ]
-        rows.append(grads[0] if len(grads) == 1 else ops.concatenate(grads))
-    return ops.reshape(ops.stack(rows), (*oshape, n))
+    chunk = max(1, min(m, _CHUNK_ELEMENTS // _widest(tape, n)))
+    parts = [
+        _rows(tape, node, oshape, xs, start, min(chunk, m - start), dtype)
+        for start in range(0, m, chunk)
+    ]
+    return ops.reshape(parts[0] if len(parts) == 1 else ops.concatenate(parts), (*oshape, n))
+
+
+def _widest(tape: Tape, n: int) -> int:
+    """The most elements of one value on ``tape`` (or ``n``): what each row adds to a sweep."""
+    return max([n, *(_size(entry[5]) for entry in tape.entries)])
+
+
+def _rows(
+    tape: Tape, node: int, oshape: tuple[int, ...], xs: list[Var], start: int, k: int, dtype: Any
+) -> Any:
+    """Rows ``start .. start+k`` of the Jacobian, ``(k, N)``: one reverse pass whose
+    cotangents carry a leading batch axis of k output directions (the basis seeds)."""
+    seed = np.eye(k, math.prod(oshape), start, dtype=dtype).reshape((k, *oshape))
+    cts = backprop(tape.entries, {node: seed}, set(), False, batch=1)
+    grads = [
+        ops.reshape(cts[v._node], (k, -1))
+        if v._node in cts
+        else np.zeros((k, _size(v.value)), dtype=dtype)
+        for v in xs
+    ]
+    return grads[0] if len(grads) == 1 else ops.concatenate(grads, axis=1)
 
 
 def _reverse_jacobian(
@@ -715,7 +728,8 @@ def jacrev(
 ) -> Callable[..., Any]:
     """The Jacobian of ``f`` by reverse mode, shaped ``out.shape + in.shape``.
 
-    ``f`` is recorded once; then one reverse pass per output element. With
+    ``f`` is recorded once; then one reverse pass carries every output row at once (a
+    batch of cotangents; rows in chunks when that batch would be very large). With
     ``has_aux``: ``(jacobian, aux)``. Outputs are real (inputs may be complex:
     rows are gradients as in :func:`grad`) unless ``holomorphic=True``: then
     inputs and outputs are complex and the entries are ∂f_i/∂z_j.

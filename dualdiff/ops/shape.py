@@ -232,19 +232,21 @@ def broadcast_to(x: Any, shape: Any) -> Any:
     return _broadcast_to(x, shape=shape)
 
 
-def sum_to_shape(g: Any, shape: tuple[int, ...]) -> Any:
+def sum_to_shape(g: Any, shape: tuple[int, ...], batch: int = 0) -> Any:
     """Sum ``g`` over the axes that broadcasting added to reach its shape from ``shape``.
 
-    This undoes broadcasting in reverse mode, once, in the engine.
+    This undoes broadcasting in reverse mode, once, in the engine. The first
+    ``batch`` axes of ``g`` are kept in front: the result is ``g.shape[:batch] + shape``.
     """
     gshape = shape_of(g)
-    if gshape == shape:
+    if gshape[batch:] == shape:
         return g
-    lead = len(gshape) - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1
+    lead = len(gshape) - batch - len(shape)
+    axes = tuple(range(batch, batch + lead)) + tuple(
+        batch + lead + i for i, n in enumerate(shape) if n == 1 and gshape[batch + lead + i] != 1
     )
-    return reshape(_sum_kept(g, tuple(a - len(gshape) for a in axes)), shape)
+    summed = _sum_kept(g, tuple(a - len(gshape) for a in axes)) if axes else g
+    return reshape(summed, gshape[:batch] + shape)
 
 
 def _sum_kept(g: Any, axes: tuple[int, ...]) -> Any:
@@ -252,6 +254,16 @@ def _sum_kept(g: Any, axes: tuple[int, ...]) -> Any:
     record: the reduction lives a floor above (``reductions.py``, whose rules use this
     module's ops), so it is looked up rather than imported."""
     return bind(REGISTRY["sum"], (g,), {"axis": axes, "keepdims": True})
+
+
+def per_direction(rule: Any, t: Any, nb: int, ans: Any, args: Any, params: Any) -> Any:
+    """``rule(t, ans, *args, **params)`` for a ``t`` with ``nb`` leading batch axes, fed one
+    direction at a time to a rule that takes one: the results stacked along the batch."""
+    batch = shape_of(t)[:nb]
+    flat = reshape(t, (-1, *shape_of(t)[nb:]))
+    outs = [rule(flat[k], ans, *args, **params) for k in range(shape_of(flat)[0])]
+    out = stack(outs, axis=0)
+    return reshape(out, batch + shape_of(out)[1:])
 
 
 # --- joining --------------------------------------------------------------------

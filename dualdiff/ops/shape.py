@@ -8,6 +8,7 @@ leaves in front.
 
 from __future__ import annotations
 
+import math
 import operator
 from typing import Any
 
@@ -260,7 +261,7 @@ def per_direction(rule: Any, t: Any, nb: int, ans: Any, args: Any, params: Any) 
     """``rule(t, ans, *args, **params)`` for a ``t`` with ``nb`` leading batch axes, fed one
     direction at a time to a rule that takes one: the results stacked along the batch."""
     batch = shape_of(t)[:nb]
-    flat = reshape(t, (-1, *shape_of(t)[nb:]))
+    flat = reshape(t, (math.prod(batch), *shape_of(t)[nb:]))  # not -1: t may be empty
     outs = [rule(flat[k], ans, *args, **params) for k in range(shape_of(flat)[0])]
     out = stack(outs, axis=0)
     return reshape(out, batch + shape_of(out)[1:])

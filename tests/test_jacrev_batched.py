@@ -1,0 +1,110 @@
+"""``jacrev`` sweeps every output row in one reverse pass, its cotangents carrying a leading
+batch axis. A registry walk checks it op by op against the Jacobian built row by row, each
+row its own reverse pass (``dd.vjp`` with a basis cotangent): every op of the oracle tables
+(``tests/oracles``), first order and nested under ``jacfwd`` (the sweep's values are then
+Duals), in float64 and float32. Rules marked ``vjp_batched`` take the batch whole; the walk
+is what keeps that mark honest."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pytest
+from oracles import COMPOSITES, ELEMENTWISE, STRUCTURAL
+from oracles.domains import Case
+from test_rules import ELEMENTWISE_SHAPES, elem_problem, struct_problem
+
+import dualdiff as dd
+from dualdiff.core import REGISTRY
+
+# The same arithmetic in another order (a matrix product of a stack of rows against a
+# product per row): rounding of O(1) values, amplified at most by an op's condition.
+TOL = {"rtol": 1e-9, "atol": 1e-11}
+TOL32 = {"rtol": 2e-5, "atol": 2e-6}
+
+
+def rowwise(fn: Callable[..., Any], xs: Sequence[Any]) -> Any:
+    """The Jacobian ``(m, N)`` of ``fn`` at ``xs``, one reverse pass per output element.
+
+    Written with dualdiff ops, so that it can be differentiated again."""
+    out, pull = dd.vjp(fn, *xs)
+    value = primal(out)
+    dtype = np.result_type(value) if np.result_type(value).kind in "fc" else np.float64
+    rows = []
+    for i in range(np.size(value)):
+        basis = np.zeros(np.size(value), dtype=dtype)
+        basis[i] = 1.0
+        u = float(basis[i]) if type(value) is float else basis.reshape(np.shape(value))
+        rows.append(flat(pull(u)))
+    return dd.stack(rows) if rows else np.zeros((0, sum(np.size(primal(x)) for x in xs)))
+
+
+def primal(v: Any) -> Any:
+    return v.primal if isinstance(v, dd.Dual) else v
+
+
+def flat(pieces: Sequence[Any]) -> Any:
+    """The pieces flattened and joined: one row of a Jacobian."""
+    return dd.concatenate([dd.reshape(p, (-1,)) for p in pieces])
+
+
+def swept(fn: Callable[..., Any], xs: Sequence[Any]) -> Any:
+    """The Jacobian ``(m, N)`` by ``dd.jacrev`` (one batched sweep)."""
+    blocks = dd.jacrev(fn, argnums=tuple(range(len(xs))))(*xs)
+    m = np.size(fn(*(primal(x) for x in xs)))
+    return dd.concatenate([dd.reshape(b, (m, np.size(primal(x)))) for b, x in zip(blocks, xs)], 1)
+
+
+def check(fn: Callable[..., Any], xs: list[Any], second: bool) -> None:
+    together, one_by_one = swept(fn, xs), rowwise(fn, xs)
+    assert np.result_type(together) == np.result_type(one_by_one)
+    tol = TOL32 if np.result_type(together) == np.float32 else TOL
+    np.testing.assert_allclose(together, one_by_one, **tol)
+    if second:  # jacfwd over both: the batched sweep on Duals, differentiated again
+        nested = dd.jacfwd(lambda *a: swept(fn, a), argnums=tuple(range(len(xs))))(*xs)
+        expected = dd.jacfwd(lambda *a: rowwise(fn, a), argnums=tuple(range(len(xs))))(*xs)
+        for a, b in zip(nested, expected, strict=True):
+            np.testing.assert_allclose(a, b, **TOL)
+
+
+# --- the walk -------------------------------------------------------------------------------
+
+
+def _elem_params() -> list[Any]:
+    params = []
+    for name, spec in ELEMENTWISE.items():
+        shapes = ELEMENTWISE_SHAPES[len(spec.domain)]
+        for s in (shapes[1], shapes[-1]):  # same shapes, and broadcasting ones
+            text = ",".join(str(x) for x in s).replace(" ", "")
+            params.append(pytest.param(name, s, id=f"{name}-{text}"))
+    return params
+
+
+@pytest.mark.parametrize(("name", "shapes"), _elem_params())
+def test_elementwise(name: str, shapes: tuple[tuple[int, ...], ...]) -> None:
+    for dtype in (np.float64, np.float32):
+        p = elem_problem(name, shapes, dtype)
+        check(p.fn, p.xs, second=dtype is np.float64)
+
+
+def _case_params() -> list[Any]:
+    return [
+        pytest.param(name, case, id=f"{name}-{case.label}")
+        for table in (STRUCTURAL, COMPOSITES)
+        for name, cases in table.items()
+        for case in cases
+    ]
+
+
+@pytest.mark.parametrize(("name", "case"), _case_params())
+def test_structural(name: str, case: Case) -> None:
+    p = struct_problem(case)
+    check(p.fn, p.xs, second=True)
+
+
+def test_walk_covers_the_registry() -> None:
+    """Every registry op is walked: elementwise by its twin, the rest by their cases."""
+    walked = set(ELEMENTWISE) | set(STRUCTURAL)
+    assert set(REGISTRY) <= walked, sorted(set(REGISTRY) - walked)

@@ -11,7 +11,10 @@ import importlib
 from collections.abc import Iterator
 from typing import Any
 
+import array_api_compat
 import numpy as np
+
+from ._namespace import asarray_like, namespace
 
 __all__ = [
     "as_rng",
@@ -36,19 +39,33 @@ def as_rng(rng: Any = None) -> np.random.Generator:
     )
 
 
-def _arrays(X: Any, y: Any, where: str) -> tuple[np.ndarray, np.ndarray | None]:
-    X = np.asarray(X)
+def _array(a: Any) -> Any:
+    """``a`` as an array: arrays of any namespace kept, anything else through NumPy."""
+    if isinstance(a, np.ndarray) or array_api_compat.is_array_api_obj(a):
+        return a
+    return np.asarray(a)
+
+
+def _arrays(X: Any, y: Any, where: str) -> tuple[Any, Any]:
+    X = _array(X)
     if X.ndim == 0:
         raise ValueError(f"{where}: X must have a sample axis (axis 0), got a scalar")
     if y is None:
         return X, None
-    y = np.asarray(y)
-    if y.ndim == 0 or len(y) != len(X):
+    y = _array(y)
+    if y.ndim == 0 or y.shape[0] != X.shape[0]:
         raise ValueError(
-            f"{where}: X has {len(X)} samples (shape {X.shape}) but y has shape {y.shape}; "
-            "they must have the same length along axis 0"
+            f"{where}: X has {X.shape[0]} samples (shape {X.shape}) but y has shape "
+            f"{y.shape}; they must have the same length along axis 0"
         )
     return X, y
+
+
+def _rows(a: Any, part: Any) -> Any:
+    """The rows ``part`` (a slice, or NumPy indices) of an array of any namespace."""
+    if isinstance(a, np.ndarray) or isinstance(part, slice):
+        return a[part]
+    return namespace(a).take(a, asarray_like(part, a), axis=0)
 
 
 def batches(
@@ -63,14 +80,15 @@ def batches(
     """Yield ``(X_batch, y_batch)`` pairs of ``batch_size`` samples (the last may be shorter).
 
     With ``shuffle`` the samples are visited in a random order drawn from
-    ``rng`` (a seed or Generator); ``y`` may be ``None``.
+    ``rng`` (a seed or Generator); ``y`` may be ``None``. Arrays of any namespace
+    (CuPy ...) give batches of that namespace; the order is drawn by NumPy either way.
     """
     X, y = _arrays(X, y, "batches")
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
         raise TypeError(f"batches: batch_size must be an int, got {batch_size!r}")
     if batch_size < 1:
         raise ValueError(f"batches: batch_size must be at least 1, got {batch_size}")
-    n = len(X)
+    n = X.shape[0]
     order = as_rng(rng).permutation(n) if shuffle else None
     stop = n - n % batch_size if drop_last else n
     for start in range(0, stop, batch_size):
@@ -78,7 +96,7 @@ def batches(
             part: Any = slice(start, start + batch_size)
         else:
             part = order[start : start + batch_size]
-        yield X[part], (None if y is None else y[part])
+        yield _rows(X, part), (None if y is None else _rows(y, part))
 
 
 def train_test_split(

@@ -14,6 +14,12 @@ An optimizer works in one of two styles, chosen by what it is built on:
 ``lr`` is a number or a schedule: any callable ``step -> lr`` of the number of
 steps taken so far (``StepDecay``, ``CosineDecay``). ``max_grad_norm`` clips
 the gradients by their global norm before each update.
+
+The buffers (momenta) live where the parameters live: NumPy parameters are updated
+in place through preallocated buffers; parameters of another array namespace (CuPy,
+``array_api_strict`` ...) get new arrays of that namespace each step. ``state_dict``
+is NumPy either way, and ``load_state_dict`` puts the buffers back beside the
+parameters.
 """
 
 from __future__ import annotations
@@ -22,8 +28,10 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import array_api_compat
 import numpy as np
 
+from ._namespace import asarray_like, namespace, to_numpy
 from .pytree import TreeDef, tree_flatten, tree_unflatten
 from .reverse import Var
 
@@ -146,9 +154,15 @@ def global_norm(tree: Any) -> float:
     """√(Σ g²) over every leaf of a pytree of arrays (``None`` leaves skipped)."""
     total = 0.0
     for g in tree_flatten(tree)[0]:
-        if g is not None:
+        if g is None:
+            continue
+        xp = namespace(g)
+        if xp is np:
             a = np.asarray(g)
-            total += float(np.vdot(a, a))
+            total += float(np.vdot(a, a).real)
+        else:
+            a = xp.abs(g)
+            total += float(xp.sum(a * a))
     return math.sqrt(total)
 
 
@@ -220,6 +234,7 @@ class Optimizer:
         self.steps = 0
         self._vars, self._treedef, self._shapes = _split_params(params, name)
         self._states: list[dict[str, Any]] = [{} for _ in self._shapes]
+        self._loaded = False  # buffers read by load_state_dict, still NumPy arrays
 
     @property
     def lr(self) -> float:
@@ -249,6 +264,7 @@ class Optimizer:
         params = self.params
         grads = [p.grad for p in params]
         lr, scale = self.lr, self._scale(grads)
+        self._place([p.value for p in params])
         for p, g, state in zip(params, grads, self._states, strict=True):
             if g is None:
                 continue
@@ -272,6 +288,7 @@ class Optimizer:
         leaves = self._leaves(params, "params")
         gleaves = self._leaves(grads, "grads")
         lr, scale = self.lr, self._scale(gleaves)
+        self._place(leaves)
         new = [
             _minus(p, self._delta(state, p, g if scale == 1.0 else g * scale, lr))
             for p, g, state in zip(leaves, gleaves, self._states, strict=True)
@@ -291,7 +308,7 @@ class Optimizer:
         for i, buffers in enumerate(self._states):
             for key, value in buffers.items():
                 if key != "delta":  # a scratch buffer, rewritten by every step
-                    state[f"param.{i}.{key}"] = np.array(value, copy=True)
+                    state[f"param.{i}.{key}"] = np.array(to_numpy(value), copy=True)
         if callable(self._lr) and hasattr(self._lr, "state_dict"):
             state |= {f"schedule.{k}": v for k, v in self._lr.state_dict().items()}
         return state
@@ -319,6 +336,19 @@ class Optimizer:
             self._restore_setting(name, value)
         self.steps = int(np.asarray(state["steps"]))
         self._states = buffers
+        self._loaded = True
+
+    def _place(self, values: list[Any]) -> None:
+        """Move buffers read by :meth:`load_state_dict` (NumPy arrays) beside the parameter
+        ``values`` they belong to, once, before the first step that uses them."""
+        if not self._loaded:
+            return
+        for value, buffers in zip(values, self._states, strict=True):
+            if namespace(value) is not np:
+                for key, buf in buffers.items():
+                    if key != "t":
+                        buffers[key] = asarray_like(buf, value)
+        self._loaded = False
 
     def _settings(self) -> dict[str, Any]:
         out = {name: getattr(self, name) for name in self._HYPER}
@@ -414,7 +444,7 @@ def _split_params(
     """The Vars (module style, else None), the tree structure and the leaf shapes."""
     if hasattr(params, "parameters") and callable(params.parameters):
         raise TypeError(f"{name}: pass model.parameters(), not the model itself")
-    if not isinstance(params, (list, tuple, dict, np.ndarray, float, int)):
+    if not isinstance(params, (list, tuple, dict, float, int)) and not _is_array(params):
         params = list(params)  # a generator of Vars
     leaves, td = tree_flatten(params)
     if not leaves:
@@ -430,7 +460,7 @@ def _split_params(
             raise ValueError(f"{name}: a parameter appears more than once in params")
         return leaves, td, [np.shape(x.value) for x in leaves]
     for x in leaves:
-        if not isinstance(x, (np.ndarray, float, int, np.floating)) or isinstance(x, bool):
+        if not (isinstance(x, (float, int)) or _is_array(x)) or isinstance(x, bool):
             raise TypeError(
                 f"{name}: parameters must be dd.Vars or arrays (leaves of a list/tuple/dict), "
                 f"got {type(x).__name__}"
@@ -438,21 +468,50 @@ def _split_params(
     return None, td, [np.shape(x) for x in leaves]
 
 
+def _is_array(x: Any) -> bool:
+    """An array of any namespace, or a NumPy scalar."""
+    return isinstance(x, (np.ndarray, np.generic)) or array_api_compat.is_array_api_obj(x)
+
+
 def _minus(p: Any, delta: Any) -> Any:
     """p - delta, keeping a Python float a float and an array's dtype."""
     if isinstance(p, np.ndarray):
         return (p - delta).astype(p.dtype, copy=False)
-    return float(p - delta)
+    if isinstance(p, (int, float, np.generic)):
+        return float(p - delta)
+    return p - delta  # the array API keeps p's dtype: delta has it (a Python float would too)
 
 
 def _buffer(state: dict[str, Any], key: str, p: Any) -> np.ndarray:
-    """A zero-initialised array shaped and typed like ``p``, kept in ``state[key]``."""
+    """A zero-initialised NumPy array shaped and typed like ``p``, kept in ``state[key]``."""
     buf = state.get(key)
     if buf is None:
         arr = np.asarray(p)
         buf = np.zeros(arr.shape, dtype=arr.dtype if arr.dtype.kind == "f" else np.float64)
         state[key] = buf
     return buf
+
+
+def _decayed(state: dict[str, Any], key: str, p: Any, decay: float, x: Any) -> Any:
+    """``state[key] <- decay * state[key] + x``, the buffer starting at 0: in place for a
+    NumPy parameter ``p``; a new array of ``p``'s namespace otherwise (Dask's arrays have
+    no in-place operators)."""
+    if namespace(p) is np:
+        buf = _buffer(state, key, p)
+        buf *= decay
+        buf += x
+        return buf
+    state[key] = state[key] * decay + x if key in state else x
+    return state[key]
+
+
+def _into(state: dict[str, Any], p: Any, ufunc: Any, *args: Any) -> Any:
+    """``ufunc(*args)`` written into the step's scratch buffer for a NumPy parameter ``p``
+    (no allocation), or computed by the namespace's function of that name otherwise."""
+    xp = namespace(p)
+    if xp is np:
+        return ufunc(*args, out=_buffer(state, "delta", p))
+    return getattr(xp, ufunc.__name__)(*args)
 
 
 class SGD(Optimizer):
@@ -488,13 +547,9 @@ class SGD(Optimizer):
             g = g + self.weight_decay * p
         d = g
         if self.momentum:
-            v = _buffer(state, "velocity", p)
-            v *= self.momentum
-            v += g
+            v = _decayed(state, "velocity", p, self.momentum, g)
             d = g + self.momentum * v if self.nesterov else v
-        out = _buffer(state, "delta", p)
-        np.multiply(d, lr, out=out)
-        return out
+        return _into(state, p, np.multiply, d, lr)
 
     def _hyper(self) -> str:
         extra = f", momentum={self.momentum:g}" if self.momentum else ""
@@ -543,22 +598,17 @@ class Adam(Optimizer):
         b1, b2 = self.betas
         if self.weight_decay and not self._decoupled:
             g = g + self.weight_decay * p
-        m, v, out = _buffer(state, "m", p), _buffer(state, "v", p), _buffer(state, "delta", p)
         t = state["t"] = state.get("t", 0) + 1
-        np.multiply(g, 1.0 - b1, out=out)
-        m *= b1
-        m += out
-        np.multiply(g, g, out=out)
+        m = _decayed(state, "m", p, b1, _into(state, p, np.multiply, g, 1.0 - b1))
+        out = _into(state, p, np.multiply, g, g)
         out *= 1.0 - b2
-        v *= b2
-        v += out
-        np.divide(v, 1.0 - b2**t, out=out)
-        np.sqrt(out, out=out)
+        v = _decayed(state, "v", p, b2, out)
+        out = _into(state, p, np.sqrt, _into(state, p, np.divide, v, 1.0 - b2**t))
         out += self.eps
-        np.divide(m, out, out=out)
+        out = _into(state, p, np.divide, m, out)
         out *= lr / (1.0 - b1**t)
         if self.weight_decay and self._decoupled:
-            out += (lr * self.weight_decay) * np.asarray(p)
+            out += (lr * self.weight_decay) * p
         return out
 
     def _hyper(self) -> str:

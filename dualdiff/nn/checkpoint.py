@@ -10,6 +10,10 @@ Every file is written to a temporary file in the target's folder, flushed to
 disk (fsync) and only then renamed over the target (``os.replace``, atomic on
 POSIX and Windows): a crash or an error mid-write leaves the previous file as
 it was. Loads check names and shapes before anything changes.
+
+Files hold NumPy arrays whatever the parameters' array namespace: a model trained
+on the GPU (CuPy) saves to the same file as one trained by NumPy. A load puts the
+values where the model's parameters live, or first moves the model to ``xp``.
 """
 
 from __future__ import annotations
@@ -127,11 +131,13 @@ def _damaged(name: str, err: Exception) -> CheckpointError:
     )
 
 
-def load(model: Module, path: str | os.PathLike[str]) -> Module:
+def load(model: Module, path: str | os.PathLike[str], *, xp: Any = None) -> Module:
     """Load the checkpoint at ``path`` into ``model`` and return the model.
 
     The names and shapes must match the model's parameters exactly; otherwise
     ``CheckpointError`` lists the differences and the model is left unchanged.
+    The values go to the array namespace of the model's parameters, or to ``xp``
+    (``cupy`` ...) when given: the model is moved there first.
     """
     if not isinstance(model, Module):
         raise TypeError(f"load: expected a dd.nn.Module, got {type(model).__name__}")
@@ -140,7 +146,7 @@ def load(model: Module, path: str | os.PathLike[str]) -> Module:
         model.load_state_dict(state)
     except ValueError as err:
         raise CheckpointError(f"checkpoint {os.fspath(path)!r}: {err}") from err
-    return model
+    return model if xp is None else model.to(xp)
 
 
 # --- training checkpoints ---------------------------------------------------------------
@@ -191,10 +197,13 @@ def load_checkpoint(
     optimizer: Any = None,
     *,
     rng: np.random.Generator | None = None,
+    xp: Any = None,
 ) -> Checkpoint:
     """Load a :func:`save_checkpoint` file into ``model``, ``optimizer`` and ``rng`` (and the
     model's ``Dropout`` generators); return the epoch, history and extras. Everything is
-    checked (names, shapes) before anything changes."""
+    checked (names, shapes) before anything changes. Parameters and the optimizer's
+    buffers go to the namespace of the model's parameters, or to ``xp`` when given (the
+    model is moved there first; build the optimizer on the same parameters)."""
     name = os.fspath(path)
     arrays = read(path)
     if str(arrays.get("format", "")) != FORMAT:
@@ -209,6 +218,8 @@ def load_checkpoint(
     rngs = part("rng/module/")
     try:
         _check_model(model, model_state)
+        if xp is not None:
+            model.to(xp)
         model.load_state_dict(model_state)
         if optimizer is not None:
             optimizer.load_state_dict(opt_state)

@@ -4,7 +4,8 @@ Everything here is a composition of dualdiff ops, so it works on plain
 arrays, on ``Var``s (reverse mode) and on ``Dual``s (forward mode), and
 differentiates to any order. Losses take the model output first and the
 target second, like PyTorch; ``reduction`` is ``"mean"`` (the default),
-``"sum"`` or ``"none"`` (one loss per sample).
+``"sum"`` or ``"none"`` (one loss per sample). Targets given as NumPy arrays or
+lists beside a prediction of another array namespace (CuPy ...) are moved to it.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import array_api_compat
 import numpy as np
 
+from .._namespace import asarray_like, namespace, to_numpy
 from .._util import primal_of, shape_of
 from ..core import Tracer
 from ..ops import (
@@ -83,8 +86,13 @@ def _reduce(losses: Any, reduction: str) -> Any:
     return losses
 
 
-def _as_target(y: Any) -> Any:
-    return y if isinstance(y, (Tracer, np.ndarray, float)) else np.asarray(y)
+def _as_target(y: Any, pred: Any) -> Any:
+    """The target as an array (or tracer) of the prediction's namespace."""
+    if not isinstance(y, (Tracer, np.ndarray, float)) and not array_api_compat.is_array_api_obj(y):
+        y = np.asarray(y)
+    if isinstance(y, np.ndarray) and namespace(pred) is not np:
+        y = asarray_like(y, primal_of(pred))
+    return y
 
 
 def _same_shape(pred: Any, target: Any, where_: str) -> None:
@@ -99,7 +107,7 @@ def _same_shape(pred: Any, target: Any, where_: str) -> None:
 def mse_loss(pred: Any, target: Any, reduction: str = "mean") -> Any:
     """Mean squared error: mean((pred - target)²); ``pred`` and ``target`` of one shape."""
     _check_reduction(reduction, "mse_loss")
-    target = _as_target(target)
+    target = _as_target(target, pred)
     _same_shape(pred, target, "mse_loss")
     return _reduce(square(pred - target), reduction)
 
@@ -116,12 +124,11 @@ def cross_entropy(logits: Any, labels: Any, reduction: str = "mean") -> Any:
     shape = shape_of(logits)
     if len(shape) == 0:
         raise ValueError("cross_entropy: logits must have a class axis (last), got a scalar")
-    labels = _as_target(labels)
+    labels = _as_target(labels, logits)
     if shape_of(labels) == shape:
-        losses = -sum(labels * log_softmax(logits, axis=-1), axis=-1)
+        losses = -sum(log_softmax(logits, axis=-1) * labels, axis=-1)
     elif shape_of(labels) == shape[:-1]:
-        index = _class_index(labels, shape[-1])
-        losses = logsumexp(logits, axis=-1) - getitem(logits, index)
+        losses = logsumexp(logits, axis=-1) - _picked(logits, labels)
     else:
         raise ValueError(
             f"cross_entropy: logits of shape {shape} need integer labels of shape {shape[:-1]} "
@@ -130,21 +137,35 @@ def cross_entropy(logits: Any, labels: Any, reduction: str = "mean") -> Any:
     return _reduce(losses, reduction)
 
 
-def _class_index(labels: Any, n_classes: int) -> tuple[Any, ...]:
-    """The index that picks ``z[..., label]`` for each sample, after checking the labels."""
-    labels = np.asarray(primal_of(labels))
-    if labels.dtype.kind not in "iu":
+def _picked(logits: Any, labels: Any) -> Any:
+    """``z[..., label]`` for each sample: an index on NumPy; on another namespace, the sum of
+    z times the labels' one-hot rows (the array API has no scatter for the index's VJP)."""
+    labels = primal_of(labels)
+    n_classes = shape_of(logits)[-1]
+    xp = namespace(labels)
+    _check_labels(labels, n_classes, xp)
+    if xp is np:
+        return getitem(logits, (*np.indices(labels.shape, sparse=True), labels))
+    classes = xp.arange(n_classes, device=array_api_compat.device(labels))
+    one_hot = xp.astype(labels[..., None] == classes, primal_of(logits).dtype)
+    return sum(logits * one_hot, axis=-1)
+
+
+def _check_labels(labels: Any, n_classes: int, xp: Any) -> None:
+    """Raise unless ``labels`` are integers in [0, n_classes)."""
+    integral = labels.dtype.kind in "iu" if xp is np else xp.isdtype(labels.dtype, "integral")
+    if not integral:
         raise TypeError(
             f"cross_entropy: class labels must be integers, got dtype {labels.dtype}; "
             "convert with labels.astype(int), or pass one-hot rows shaped like the logits"
         )
-    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
-        bad = labels[(labels < 0) | (labels >= n_classes)]
+    outside = (labels < 0) | (labels >= n_classes)
+    if bool(xp.any(outside)):
+        bad = to_numpy(labels)[to_numpy(outside)]
         raise ValueError(
             f"cross_entropy: labels must lie in [0, {n_classes - 1}] for {n_classes} classes; "
             f"got {bad[:5].tolist()}"
         )
-    return (*np.indices(labels.shape, sparse=True), labels)
 
 
 def binary_cross_entropy_with_logits(logits: Any, targets: Any, reduction: str = "mean") -> Any:
@@ -154,7 +175,7 @@ def binary_cross_entropy_with_logits(logits: Any, targets: Any, reduction: str =
     computed without forming σ, so logits of ±1000 stay finite.
     """
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
-    targets = _as_target(targets)
+    targets = _as_target(targets, logits)
     _same_shape(logits, targets, "binary_cross_entropy_with_logits")
     return _reduce(softplus(logits) - logits * targets, reduction)
 
@@ -169,8 +190,8 @@ def accuracy(pred: Any, labels: Any) -> float:
     or (N, 1), positive meaning class 1. ``labels``: integer classes, or
     one-hot rows shaped like ``pred``.
     """
-    p = np.asarray(primal_of(pred))
-    y = np.asarray(primal_of(labels))
+    p = np.asarray(to_numpy(primal_of(pred)))
+    y = np.asarray(to_numpy(primal_of(labels)))
     if p.ndim >= 2 and p.shape[-1] > 1:
         guess = p.argmax(axis=-1)
         if y.shape == p.shape:

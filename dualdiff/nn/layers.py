@@ -9,9 +9,10 @@ from typing import Any
 
 import numpy as np
 
+from .._namespace import asarray_like, namespace
 from .._util import primal_of
 from ..data import as_rng
-from ..ops import relu, sigmoid, tanh
+from ..ops import matmul, relu, sigmoid, tanh
 from ..reverse import Var
 from . import functional as F
 from .module import Module, Sequential
@@ -63,7 +64,9 @@ class Linear(Module):
     ``weight`` has shape (in_features, out_features) and ``bias`` (out_features,),
     so the layer is one matmul and one broadcast add. ``rng`` is a seed or a
     ``np.random.Generator``; ``init`` is ``"he"`` or ``"xavier"`` (see
-    :func:`init_weight`); the bias starts at zero.
+    :func:`init_weight`); the bias starts at zero. ``xp`` is the array namespace of
+    the parameters (NumPy by default; ``cupy`` for the GPU): they are drawn with
+    NumPy's generator and then moved, so one seed gives the same weights everywhere.
     """
 
     def __init__(
@@ -75,6 +78,7 @@ class Linear(Module):
         rng: Any = None,
         init: str = "he",
         dtype: Any = np.float64,
+        xp: Any = None,
     ) -> None:
         self.in_features = _positive_int(in_features, "Linear: in_features")
         self.out_features = _positive_int(out_features, "Linear: out_features")
@@ -82,10 +86,12 @@ class Linear(Module):
         shape = (self.in_features, self.out_features)
         self.weight = Var(init_weight(shape, init, as_rng(rng), dtype))
         self.bias = Var(np.zeros(self.out_features, dtype=dtype)) if bias else None
+        if xp is not None:
+            self.to(xp)
 
     def forward(self, x: Any) -> Any:
-        try:
-            y = x @ self.weight
+        try:  # matmul, not @: an array of another namespace may refuse a Var operand
+            y = matmul(x, self.weight)
         except ValueError as err:  # checked only on failure: the happy path stays one op
             raise ValueError(
                 f"Linear({self.in_features}, {self.out_features}): input has shape "
@@ -168,9 +174,11 @@ class Dropout(Module):
         if not self.training or self.p == 0.0:
             return x
         value = primal_of(x)
-        shape = np.shape(value)
+        keep = self._rng.random(np.shape(value)) >= self.p
+        if namespace(value) is not np:  # the mask in the value's namespace and float dtype
+            xp = namespace(value)
+            return x * (xp.astype(asarray_like(keep, value), value.dtype) / (1.0 - self.p))
         dtype = np.result_type(getattr(value, "dtype", np.float64), np.float32)
-        keep = self._rng.random(shape) >= self.p
         return x * (keep.astype(dtype) / (1.0 - self.p))
 
     def extra_repr(self) -> str:
@@ -184,7 +192,7 @@ class MLP(Sequential):
     ReLU units, 1 output. The last layer has no activation unless
     ``output_activation`` is given. ``init`` defaults to He for ReLU-like
     activations and Xavier for tanh and sigmoid. Parameters are ordered
-    weight, bias, layer by layer.
+    weight, bias, layer by layer, in the array namespace ``xp`` (see :class:`Linear`).
     """
 
     def __init__(
@@ -196,6 +204,7 @@ class MLP(Sequential):
         init: str | None = None,
         output_activation: str | None = None,
         dtype: Any = np.float64,
+        xp: Any = None,
     ) -> None:
         sizes = [_positive_int(n, "MLP: each size") for n in sizes]
         if len(sizes) < 2:
@@ -218,6 +227,8 @@ class MLP(Sequential):
         super().__init__(*layers)
         self.sizes = sizes
         self.activation = activation
+        if xp is not None:
+            self.to(xp)
 
     def extra_repr(self) -> str:
         return f"sizes={self.sizes}, activation={self.activation!r}"

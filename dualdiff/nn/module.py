@@ -4,6 +4,9 @@ A module's parameters are the ``Var``s among its attributes, and those of its
 sub-modules, including modules and ``Var``s held in lists, tuples and dicts.
 Parameters are made outside any tape, so the next ``with dd.Tape():`` that
 uses them watches them: that is all reverse mode needs to train them.
+
+Parameters may be arrays of any array namespace (NumPy, CuPy, ``array_api_strict``
+...): ``model.to(xp)`` moves them, and ``state_dict`` always gives NumPy arrays.
 """
 
 from __future__ import annotations
@@ -12,8 +15,10 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
+import array_api_compat
 import numpy as np
 
+from .._namespace import asarray_like, is_numpy, namespace, namespace_name, to_numpy
 from ..reverse import Var
 
 __all__ = ["Module", "Sequential"]
@@ -115,6 +120,18 @@ class Module:
             for (owner, key), var, _ in slots:
                 _set(owner, key, var)
 
+    def to(self, xp: Any, *, device: Any = None) -> Module:
+        """Move every parameter to the array namespace ``xp`` (``numpy``, ``cupy``,
+        ``array_api_strict`` ...), on ``device`` when given (for namespaces whose
+        ``asarray`` takes one); values and dtypes are kept. Returns the module.
+
+        Build optimizers after the move (their buffers follow the parameters they
+        were first made for).
+        """
+        for p in self.parameters():
+            p.value = to_namespace(p.value, xp, device=device)
+        return self
+
     # --- modes ----------------------------------------------------------------------
 
     def train(self, mode: bool = True) -> Module:
@@ -131,14 +148,15 @@ class Module:
     # --- state ------------------------------------------------------------------------
 
     def state_dict(self) -> dict[str, np.ndarray]:
-        """A copy of every parameter's value, keyed by parameter name."""
-        return {name: np.array(p.value, copy=True) for name, p in self.named_parameters()}
+        """A copy of every parameter's value as a NumPy array, keyed by parameter name."""
+        return {name: np.array(to_numpy(p.value), copy=True) for name, p in self.named_parameters()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Copy ``state`` (as returned by ``state_dict``) into the parameters.
 
         Names and shapes must match exactly; nothing is changed unless all do.
-        Values are converted to each parameter's dtype.
+        Values are converted to each parameter's dtype, and moved to its namespace
+        and device.
         """
         params = dict(self.named_parameters())
         _check_state(params, state, f"{type(self).__name__}.load_state_dict")
@@ -232,11 +250,28 @@ def _check_state(params: dict[str, Var], state: dict[str, Any], where: str) -> N
 
 
 def _assign(p: Var, value: Any) -> None:
-    """Set a parameter's value in place (arrays) so that its dtype is kept."""
+    """Set a parameter's value, keeping its dtype, namespace and device (NumPy arrays are
+    written in place)."""
     if isinstance(p.value, np.ndarray):
-        np.copyto(p.value, value, casting="unsafe")
+        np.copyto(p.value, to_numpy(value), casting="unsafe")
+    elif isinstance(p.value, (int, float, np.generic)):
+        p.value = float(np.asarray(to_numpy(value)))
     else:
-        p.value = float(np.asarray(value))
+        p.value = namespace(p.value).astype(asarray_like(value, p.value), p.value.dtype)
+
+
+def to_namespace(x: Any, xp: Any, *, device: Any = None) -> Any:
+    """``x`` as an array of the namespace ``xp`` (on ``device`` when given): kept when it
+    is there already, copied through the host otherwise. Python numbers stay numbers."""
+    if isinstance(x, (int, float)):
+        return x
+    if is_numpy(xp):
+        return np.asarray(to_numpy(x))
+    here = not isinstance(x, np.ndarray) and namespace_name(namespace(x)) == namespace_name(xp)
+    if here and (device is None or array_api_compat.device(x) == device):
+        return x
+    host = to_numpy(x)
+    return xp.asarray(host) if device is None else xp.asarray(host, device=device)
 
 
 class Sequential(Module):

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from .._namespace import asarray_like, namespace
 from .._util import primal_of
 from ..data import as_rng, batches
 from ..reverse import Tape, Var
@@ -86,10 +87,16 @@ class History:
         return f"History({self.epochs} epochs: {last}; best epoch {self.best_epoch}{stop})"
 
 
-def _pair(data: Any, what: str) -> tuple[Any, Any]:
+def _pair(data: Any, what: str, model: Module) -> tuple[Any, Any]:
+    """``(X, y)`` moved to the array namespace and device of ``model``'s parameters (NumPy
+    data beside a model on the GPU is copied there once, labels too)."""
     if not isinstance(data, (tuple, list)) or len(data) != 2:
         raise TypeError(f"fit: {what} must be a pair (X, y) of arrays, got {type(data).__name__}")
-    return data[0], data[1]
+    params = model.parameters()
+    if not params or namespace(params[0].value) is np:
+        return data[0], data[1]
+    ref = params[0].value
+    return asarray_like(data[0], ref), asarray_like(data[1], ref)
 
 
 def _positive(n: Any, what: str) -> int:
@@ -120,7 +127,7 @@ def _train_epoch(
             )
         loss.backward()
         optimizer.step()
-        n = len(xb)
+        n = xb.shape[0]
         count += n
         sums["loss"] += float(loss.value) * n
         for name, fn in metrics.items():
@@ -135,7 +142,7 @@ def evaluate(
     metrics: dict[str, Metric] | None = None,
 ) -> dict[str, float]:
     """The loss and metrics of ``model`` on ``data = (X, y)``, in evaluation mode, no tape."""
-    X, y = _pair(data, "data")
+    X, y = _pair(data, "data", model)
     was_training = model.training
     model.eval()
     try:
@@ -210,9 +217,9 @@ def fit(
     remaining epochs up to ``epochs``: the result is the same, bit for bit, as a run
     that never stopped.
     """
-    X, y = _pair(train_data, "train_data")
+    X, y = _pair(train_data, "train_data", model)
     epochs = _positive(epochs, "epochs")
-    batch_size = len(X) if batch_size is None else _positive(batch_size, "batch_size")
+    batch_size = np.shape(X)[0] if batch_size is None else _positive(batch_size, "batch_size")
     metrics = dict(metrics or {})
     monitor = monitor or ("val_loss" if val_data is not None else "loss")
     known = ["loss", *metrics] + (["val_loss", *(f"val_{m}" for m in metrics)] if val_data else [])
@@ -226,7 +233,7 @@ def fit(
     )
     gen = as_rng(rng)
     start = 0 if resume is None else _resume(resume, model, optimizer, gen, history, stopper)
-    shuffle = shuffle and batch_size < len(X)  # one full batch: the order changes nothing
+    shuffle = shuffle and batch_size < np.shape(X)[0]  # one full batch: the order changes nothing
     show = sys.stdout.isatty() if progress is None else bool(progress)
     epochs_left = range(start + 1, epochs + 1)
     bar = tqdm(epochs_left, desc="fit", unit="epoch", disable=not show, file=sys.stdout)

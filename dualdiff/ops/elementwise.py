@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .._lazy import maybe_any, surely_all
 from .._util import binary, compare, is_complex, mask, primal_of, shape_of, unary, zeros_like_shape
 from ..core import Tracer, elementwise
 from .creation import astype
@@ -50,10 +51,10 @@ def _pow_dx(ans: Any, x: Any, y: Any) -> Any:
     (the formula would give 0 * inf there; elsewhere a zero exponent gives 0 * x**-1 = 0)."""
     if (type(y) is float or type(y) is int) and y != 0:  # x ** 2.0: nothing to guard
         return y * power(x, y - 1)
-    if not isinstance(y, Tracer) and not np.any(np.equal(y, 0)):
+    if not isinstance(y, Tracer) and not maybe_any(np.equal(y, 0)):
         return y * power(x, y - 1)
     zero = compare(_both_zero, x, y)  # reads x: dd.compile learns of it (see replay.py)
-    if not np.any(zero):
+    if not maybe_any(zero):
         return y * power(x, y - 1)
     return y * power(where(zero, 1.0, x), y - 1)
 
@@ -62,7 +63,7 @@ def _pow_dy(ans: Any, x: Any, y: Any) -> Any:
     """d/dy x**y = x**y log x, and 0 where x == 0 (the limit along y > 0; the formula
     would give 0 * -inf there, or inf * 0 for y < 0)."""
     zero = np.equal(primal_of(x), 0)
-    if not np.any(zero):
+    if not maybe_any(zero):
         return ans * log(x)
     safe_x = where(zero, 1.0, x)
     return power(safe_x, y) * log(safe_x)
@@ -330,7 +331,7 @@ def _over(v: Any, r: Any) -> Any:
     """v / r, and 0 where r == 0 (at every order): hypot's derivative at the origin is
     taken as 0, as dd.norm's at a zero vector."""
     zero = np.equal(primal_of(r), 0)
-    if not np.any(zero):
+    if not maybe_any(zero):
         return divide(v, r)
     return where(zero, 0.0, divide(v, where(zero, 1.0, r)))
 
@@ -423,9 +424,9 @@ def _sinc_d(ans: Any, x: Any) -> Any:
     """d/dx sin(pi x) / (pi x): a series near 0, where the closed form is 0/0 (then loses
     digits to cancellation); the series is exact at 0 at every order (sinc'' (0) = -pi^2/3)."""
     near = np.abs(primal_of(x)) < 0.5 / math.pi
-    if not np.any(near):
+    if not maybe_any(near):
         return _sinc_d_far(x)
-    if np.all(near):
+    if surely_all(near):
         return _sinc_d_near(x)
     return where(near, _sinc_d_near(x), _sinc_d_far(where(near, 1.0, x)))
 

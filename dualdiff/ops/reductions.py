@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .._lazy import maybe_any
 from .._util import compare, mask, ndim_of, normalize_axes, primal_of, shape_of, zeros_like_shape
 from ..core import Tracer, defop
 from .elementwise import exp, log, where
@@ -85,7 +86,7 @@ mean = _reduction_op(
 
 def _prod_others(ans: Any, x: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
     """For each element of x, the product of the other elements of its reduction group."""
-    if not np.any(primal_of(x) == 0):
+    if not maybe_any(primal_of(x) == 0):
         return _expand(ans, x, axis, keepdims) / x
     # With zeros, ans / x is 0/0: build exclusive prefix and suffix products instead.
     shape = shape_of(x)
@@ -209,7 +210,7 @@ def nansum(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """``np.nansum``: the sum over ``axis`` with nan entries counted as 0 (their derivative
     is 0)."""
     nan = compare(np.isnan, a)  # dd.compile guards where the nans are
-    return sum(where(nan, 0.0, a) if np.any(nan) else a, axis=axis, keepdims=keepdims)
+    return sum(where(nan, 0.0, a) if maybe_any(nan) else a, axis=axis, keepdims=keepdims)
 
 
 # --- running sums and products, differences ---------------------------------------------
@@ -235,7 +236,7 @@ _cumsum = defop(
 
 
 def _cumprod_jvp(t: Any, ans: Any, x: Any, *, axis: int) -> Any:
-    if not np.any(primal_of(x) == 0):
+    if not maybe_any(primal_of(x) == 0):
         return ans * _cumsum(t / x, axis=axis)
     # with zeros, t / x is inf: run the recurrence dy[k] = dy[k-1] x[k] + y[k-1] t[k]
     xs, ts = moveaxis(x, axis, -1), moveaxis(t, axis, -1)
@@ -249,7 +250,7 @@ def _cumprod_jvp(t: Any, ans: Any, x: Any, *, axis: int) -> Any:
 
 
 def _cumprod_vjp(g: Any, ans: Any, x: Any, *, axis: int) -> Any:
-    if not np.any(primal_of(x) == 0):
+    if not maybe_any(primal_of(x) == 0):
         return _reverse_cumsum(g * ans, axis) / x
     # with zeros: ct[j] = (x[0] ... x[j-1]) s[j], where s[j] = g[j] + x[j+1] s[j+1]
     xs, gs = moveaxis(x, axis, -1), moveaxis(g, axis, -1)

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .._lazy import is_lazy, maybe_any
 from .._util import compare, ndim_of, normalize_axes, primal_of, shape_of
 from ..core import Tracer
 from .elementwise import floor, sqrt, where
@@ -68,7 +69,7 @@ def std(
     kink like |x| at 0) its derivative is taken as 0, as dd.norm's at a zero vector."""
     v = var(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims)
     zero = compare(np.equal, v, 0)  # dd.compile guards it
-    if not np.any(zero):
+    if not maybe_any(zero):
         return sqrt(v)
     return where(zero, 0.0, sqrt(where(zero, 1.0, v)))
 
@@ -103,7 +104,7 @@ def average(
     else:
         w = _weights_along(weights, a, axes)
         scale = sum(broadcast_to(w, shape_of(a)), axis=axes, keepdims=keepdims)
-        if np.any(primal_of(scale) == 0):
+        if not is_lazy(primal_of(scale)) and np.any(primal_of(scale) == 0):  # lazy: inf
             raise ZeroDivisionError("average: weights sum to zero, they cannot be normalized")
         avg = sum(a * w, axis=axes, keepdims=keepdims) / scale
     if not returned:
@@ -143,7 +144,7 @@ def _nan_if_any(value: Any, ranked: Any) -> Any:
     """nan where the group holds a nan (sorted last), as NumPy's median and quantile."""
     last = getitem(ranked, (Ellipsis, -1))
     nan = compare(np.isnan, last)
-    if not np.any(nan):
+    if not maybe_any(nan):
         return value
     return where(nan, np.nan, value)  # nan broadcasts along q's leading axes
 

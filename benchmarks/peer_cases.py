@@ -198,10 +198,10 @@ def _mlp(xp: Any, relu: Any, log_softmax: Any, kind: str) -> Any:
     return loss
 
 
-def _w3_torch(prob: dict[str, Any]) -> Any:
+def _w3_torch(prob: dict[str, Any], device: str = "cpu") -> Any:
     torch = _torch()
-    params = [torch.tensor(p, requires_grad=True) for p in prob["params"]]
-    x, y = torch.tensor(prob["x"]), torch.tensor(prob["y"])
+    params = [torch.tensor(p, device=device, requires_grad=True) for p in prob["params"]]
+    x, y = torch.tensor(prob["x"], device=device), torch.tensor(prob["y"], device=device)
     loss = _mlp(torch, torch.relu, lambda h: torch.log_softmax(h, dim=-1), prob["loss"])
 
     def step() -> None:
@@ -211,7 +211,7 @@ def _w3_torch(prob: dict[str, Any]) -> Any:
                 p.sub_(p.grad.mul_(P.W3_LR))
                 p.grad = None
 
-    return step, lambda: [p.detach().numpy() for p in params]
+    return step, lambda: [p.detach().cpu().numpy() for p in params]
 
 
 def _w3_jax(prob: dict[str, Any]) -> Any:

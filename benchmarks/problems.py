@@ -222,44 +222,46 @@ def w3_update_error(
 
 
 def w3_limit_factory(
-    params: list[np.ndarray], x: np.ndarray, y: np.ndarray, loss: str
-) -> Callable[[], float]:
-    """One SGD step written by hand in NumPy, every temporary allocated once and
-    written with ``out=`` (the allocator is a large cost on these machines)."""
+    params: list[Any], x: Any, y: Any, loss: str, xp: Any = np
+) -> Callable[[], Any]:
+    """One SGD step written by hand, every temporary allocated once and written with
+    ``out=`` (the allocator is a large cost on these machines). ``xp`` is NumPy, or CuPy
+    for arrays on the GPU (the step then never waits for the device: the loss it returns
+    is a 0-d array there)."""
     layers, batch = len(params) // 2, x.shape[0]
-    z = [np.empty((batch, params[2 * k].shape[1]), x.dtype) for k in range(layers)]
-    h = [x] + [np.empty_like(z[k]) for k in range(layers - 1)]
-    g = [np.empty_like(z[k]) for k in range(layers)]
-    gw = [np.empty_like(params[2 * k]) for k in range(layers)]
-    gb = [np.empty_like(params[2 * k + 1]) for k in range(layers)]
-    active = [np.empty(z[k].shape, bool) for k in range(layers - 1)]
+    z = [xp.empty((batch, params[2 * k].shape[1]), x.dtype) for k in range(layers)]
+    h = [x] + [xp.empty_like(z[k]) for k in range(layers - 1)]
+    g = [xp.empty_like(z[k]) for k in range(layers)]
+    gw = [xp.empty_like(params[2 * k]) for k in range(layers)]
+    gb = [xp.empty_like(params[2 * k + 1]) for k in range(layers)]
+    active = [xp.empty(z[k].shape, bool) for k in range(layers - 1)]
     scale = 2.0 / y.size if loss == "mse" else 1.0 / batch
 
-    def step() -> float:
+    def step() -> Any:
         for k in range(layers):
-            np.matmul(h[k], params[2 * k], out=z[k])
+            xp.matmul(h[k], params[2 * k], out=z[k])
             z[k] += params[2 * k + 1]
             if k < layers - 1:
-                np.maximum(z[k], 0, out=h[k + 1])
+                xp.maximum(z[k], 0, out=h[k + 1])
         out, grad = z[-1], g[-1]
         if loss == "mse":
-            np.subtract(out, y, out=grad)
-            value = float(np.vdot(grad, grad)) / grad.size
+            xp.subtract(out, y, out=grad)
+            value = xp.vdot(grad, grad) / grad.size
         else:
             top = out.max(axis=1, keepdims=True)
-            np.subtract(out, top, out=grad)
-            np.exp(grad, out=grad)
+            xp.subtract(out, top, out=grad)
+            xp.exp(grad, out=grad)
             total = grad.sum(axis=1, keepdims=True)
-            value = float(np.mean(np.log(total) + top) - np.vdot(out, y) / batch)
+            value = xp.mean(xp.log(total) + top) - xp.vdot(out, y) / batch
             grad /= total
             grad -= y
         grad *= scale
         for k in range(layers - 1, -1, -1):
-            np.matmul(h[k].T, g[k], out=gw[k])
-            np.sum(g[k], axis=0, out=gb[k])
+            xp.matmul(h[k].T, g[k], out=gw[k])
+            xp.sum(g[k], axis=0, out=gb[k])
             if k > 0:
-                np.matmul(g[k], params[2 * k].T, out=g[k - 1])
-                np.greater(h[k], 0, out=active[k - 1])
+                xp.matmul(g[k], params[2 * k].T, out=g[k - 1])
+                xp.greater(h[k], 0, out=active[k - 1])
                 g[k - 1] *= active[k - 1]
             gw[k] *= W3_LR
             params[2 * k] -= gw[k]

@@ -100,3 +100,29 @@ def test_ratios_and_targets_are_read_from_the_same_run():
     assert records[1]["ratio"] == pytest.approx(1.5)
     assert "| W5 | n=1000 | dd.hvp | <= 1.6 x limit | 1.50 x limit | yes |" in targets(records)
     assert "1.50" in table(records)
+
+
+def test_gpu_benchmark_variants_match_the_reference_on_numpy():
+    """benchmarks/gpu.py's variants, run on NumPy arrays at a tiny size: each one-step
+    update agrees with the float64 hand-written step (the GPU run checks the same)."""
+    from benchmarks import gpu
+
+    ref = gpu.reference(np, (5, 4, 3), 6)
+    variants = gpu.build(np, (5, 4, 3), 6, ref)
+    measured = {n: v for n, v in variants.items() if isinstance(v, tuple)}
+    assert set(measured) >= {n for n in gpu.VARIANTS if "torch" not in n and "jax" not in n}
+    for _, err in measured.values():
+        assert err < 1e-5  # float32 against float64
+    figures = gpu.measure(variants, reps=1, min_time=0.0)
+    assert figures[gpu.LIMIT]["ratio"] == 1.0
+    assert len(gpu.table("tiny", variants, figures)) == len(gpu.VARIANTS)
+
+
+def test_gpu_benchmark_without_a_gpu_says_so(monkeypatch, capsys):
+    from benchmarks import gpu
+
+    monkeypatch.setattr(gpu, "find_gpu", lambda: None)
+    for var in ("CUPY_TF32", "NVIDIA_TF32_OVERRIDE", "XLA_PYTHON_CLIENT_PREALLOCATE"):
+        monkeypatch.setenv(var, "")  # main sets them; monkeypatch puts them back afterwards
+    assert gpu.main([]) == 0
+    assert "no GPU" in capsys.readouterr().out

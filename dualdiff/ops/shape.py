@@ -36,8 +36,9 @@ def _reshaping_op(name: str, primal: Any, doc: str) -> Any:
         name,
         primal,
         jvp=lambda t, ans, x, **p: reshape(t, _batch(t, x) + shape_of(ans)),
-        vjp=lambda g, ans, x, **p: reshape(g, shape_of(x)),
+        vjp=lambda g, ans, x, **p: reshape(g, _batch(g, ans) + shape_of(x)),
         doc=doc,
+        vjp_batched=True,
     )
 
 
@@ -75,17 +76,20 @@ def squeeze(x: Any, axis: Any = None) -> Any:
     return _squeeze(x, axis=axis)
 
 
-def _transpose_jvp(t: Any, ans: Any, x: Any, *, axes: tuple[int, ...]) -> Any:
-    nb = _nb(t, x)
+def _permute(t: Any, nb: int, axes: tuple[int, ...]) -> Any:
+    """``t`` with its axes after the first ``nb`` (batch) permuted by ``axes``."""
     return _transpose(t, axes=tuple(range(nb)) + tuple(a + nb for a in axes))
 
 
 _transpose = defop(
     "transpose",
     lambda x, *, axes: np.transpose(x, axes),
-    jvp=_transpose_jvp,
-    vjp=lambda g, ans, x, *, axes: _transpose(g, axes=tuple(int(i) for i in np.argsort(axes))),
+    jvp=lambda t, ans, x, *, axes: _permute(t, _nb(t, x), axes),
+    vjp=lambda g, ans, x, *, axes: _permute(
+        g, _nb(g, ans), tuple(int(i) for i in np.argsort(axes))
+    ),
     doc="x with its axes permuted (reversed by default).",
+    vjp_batched=True,
 )
 
 
@@ -220,8 +224,9 @@ _broadcast_to = defop(
     "broadcast_to",
     lambda x, *, shape: np.broadcast_to(x, shape),
     jvp=_broadcast_jvp,
-    vjp=lambda g, ans, x, *, shape: sum_to_shape(g, shape_of(x)),
+    vjp=lambda g, ans, x, *, shape: sum_to_shape(g, shape_of(x), _nb(g, ans)),
     doc="x broadcast to ``shape`` (a read-only view for arrays).",
+    vjp_batched=True,
 )
 
 
@@ -307,6 +312,7 @@ _concatenate = defop(
     vjp=PerInput(_concat_vjp),
     joint_jvp=_joint_jvp(lambda *xs, axis: _concatenate(*xs, axis=axis)),
     doc="Inputs joined along an existing axis.",
+    vjp_batched=True,  # the VJP slices g from the end (a negative axis)
 )
 _stack = defop(
     "stack",
@@ -315,6 +321,7 @@ _stack = defop(
     vjp=PerInput(_stack_vjp),
     joint_jvp=_joint_jvp(lambda *xs, axis: _stack(*xs, axis=axis)),
     doc="Inputs joined along a new axis.",
+    vjp_batched=True,
 )
 
 
@@ -395,7 +402,11 @@ def _batched_index(index: tuple[Any, ...], nb: int) -> tuple[tuple[Any, ...], in
 
 
 def _getitem_jvp(t: Any, ans: Any, x: Any, *, index: tuple[Any, ...]) -> Any:
-    nb = _nb(t, x)
+    return batched_getitem(t, _nb(t, x), index)
+
+
+def batched_getitem(t: Any, nb: int, index: tuple[Any, ...]) -> Any:
+    """``t[index]`` for each of the first ``nb`` (batch) axes of ``t``, batch axes in front."""
     if nb == 0:
         return _getitem(t, index=index)
     bindex, front = _batched_index(index, nb)
@@ -414,8 +425,9 @@ _getitem = defop(
     "getitem",
     lambda x, *, index: np.asarray(x)[index],  # a Python float indexes as a 0-d array
     jvp=_getitem_jvp,
-    vjp=lambda g, ans, x, *, index: scatter_add(g, index, shape_of(x)),
+    vjp=lambda g, ans, x, *, index: batched_scatter(g, _nb(g, ans), index, shape_of(x)),
     doc="x[index]: slices, integers, integer arrays (repeats allowed), boolean masks.",
+    vjp_batched=True,
 )
 
 
@@ -437,10 +449,14 @@ def _scatter_primal(g: Any, *, index: tuple[Any, ...], shape: tuple[int, ...]) -
 def _scatter_jvp(
     t: Any, ans: Any, g: Any, *, index: tuple[Any, ...], shape: tuple[int, ...]
 ) -> Any:
-    nb = _nb(t, g)
+    return batched_scatter(t, _nb(t, g), index, shape)
+
+
+def batched_scatter(t: Any, nb: int, index: tuple[Any, ...], shape: tuple[int, ...]) -> Any:
+    """``scatter_add(t, index, shape)`` for each of the first ``nb`` (batch) axes of ``t``."""
     if nb == 0:
         return _scatter(t, index=index, shape=shape)
-    batch = _batch(t, g)
+    batch = shape_of(t)[:nb]
     bindex, front = _batched_index(index, nb)
     if front:  # NumPy wants the values laid out as (advanced axes, batch, rest)
         order = list(range(nb, nb + front)) + list(range(nb)) + list(range(nb + front, ndim_of(t)))
@@ -452,8 +468,9 @@ _scatter = defop(
     "scatter_add",
     _scatter_primal,
     jvp=_scatter_jvp,
-    vjp=lambda c, ans, g, *, index, shape: _getitem(c, index=index),
+    vjp=lambda c, ans, g, *, index, shape: batched_getitem(c, _nb(c, ans), index),
     doc="zeros(shape) with g added at ``index`` (repeated indices add up): the VJP of x[index].",
+    vjp_batched=True,
 )
 
 

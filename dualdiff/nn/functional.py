@@ -16,6 +16,7 @@ from typing import Any
 import array_api_compat
 import numpy as np
 
+from .._lazy import is_lazy
 from .._namespace import asarray_like, namespace, to_numpy
 from .._util import primal_of, shape_of
 from ..core import Tracer
@@ -142,7 +143,7 @@ def _picked(logits: Any, labels: Any) -> Any:
     z times the labels' one-hot rows (the array API has no scatter for the index's VJP)."""
     labels = primal_of(labels)
     n_classes = shape_of(logits)[-1]
-    xp = namespace(labels)
+    xp = namespace(logits, labels)  # NumPy labels of dask logits: Dask's
     _check_labels(labels, n_classes, xp)
     if xp is np:
         return getitem(logits, (*np.indices(labels.shape, sparse=True), labels))
@@ -152,7 +153,8 @@ def _picked(logits: Any, labels: Any) -> Any:
 
 
 def _check_labels(labels: Any, n_classes: int, xp: Any) -> None:
-    """Raise unless ``labels`` are integers in [0, n_classes)."""
+    """Raise unless ``labels`` are integers in [0, n_classes) (lazy labels are not read: one
+    outside the range picks nothing, and its loss is the logsumexp alone)."""
     integral = labels.dtype.kind in "iu" if xp is np else xp.isdtype(labels.dtype, "integral")
     if not integral:
         raise TypeError(
@@ -160,7 +162,7 @@ def _check_labels(labels: Any, n_classes: int, xp: Any) -> None:
             "convert with labels.astype(int), or pass one-hot rows shaped like the logits"
         )
     outside = (labels < 0) | (labels >= n_classes)
-    if bool(xp.any(outside)):
+    if not is_lazy(outside) and bool(xp.any(outside)):
         bad = to_numpy(labels)[to_numpy(outside)]
         raise ValueError(
             f"cross_entropy: labels must lie in [0, {n_classes - 1}] for {n_classes} classes; "

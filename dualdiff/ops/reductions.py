@@ -30,11 +30,13 @@ def _reduced_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, 
 
 
 def _expand(g: Any, x: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
-    """Broadcast a reduced value ``g`` back to the shape of the reduced input ``x``."""
+    """Broadcast a reduced value ``g`` back to the shape of the reduced input ``x`` (the
+    leading batch axes of a batch of cotangents kept in front)."""
     shape = shape_of(x)
+    batch = shape_of(g)[: ndim_of(g) - len(shape) + (0 if keepdims else len(axis))]
     if not keepdims:
-        g = reshape(g, _kept_shape(shape, axis))
-    return broadcast_to(g, shape)
+        g = reshape(g, batch + _kept_shape(shape, axis))
+    return broadcast_to(g, batch + shape)
 
 
 def _kept(y: Any, x: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
@@ -55,6 +57,7 @@ def _reduction_op(name: str, np_fn: Any, jvp: Any, vjp: Any, doc: str) -> Any:
         vjp=vjp,
         kind="reduction",
         doc=doc,
+        vjp_batched=True,  # the reduced axes are negative: batch axes in front stay apart
     )
 
     def public(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
@@ -232,6 +235,7 @@ _cumsum = defop(
     jvp=lambda t, ans, x, *, axis: _cumsum(t, axis=axis),
     vjp=lambda g, ans, x, *, axis: _reverse_cumsum(g, axis),
     doc="Running sum along ``axis``: out[k] = x[0] + ... + x[k].",
+    vjp_batched=True,  # axis is negative
 )
 
 
@@ -273,6 +277,7 @@ _cumprod = defop(
     jvp=_cumprod_jvp,
     vjp=_cumprod_vjp,
     doc="Running product along ``axis``: out[k] = x[0] ... x[k] (exact derivative with zeros).",
+    vjp_batched=True,
 )
 
 

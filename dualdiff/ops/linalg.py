@@ -197,28 +197,39 @@ def _jvp_right(t: Any, ans: Any, a: Any, b: Any) -> Any:
     return matmul(a, _pad_batch(t, nb, max(ndim_of(a), ndim_of(b))))
 
 
+# The VJPs take g with leading batch axes (several cotangents, ``jacrev``): each product
+# below broadcasts them as more stack axes, and ``batch`` keeps them in front.
+
+
+def _per_direction(g: Any, batch: tuple[int, ...]) -> Any:
+    """The inner product's cotangent ``g`` (one number per direction) as a column."""
+    return reshape(g, (*batch, 1)) if batch else g
+
+
 def _vjp_left(g: Any, ans: Any, a: Any, b: Any) -> Any:
+    batch = shape_of(g)[: ndim_of(g) - ndim_of(ans)]
     if ndim_of(a) == 1 and ndim_of(b) == 1:
-        return g * b
-    if ndim_of(b) == 2 and ndim_of(a) in (1, 2):  # the common cases: no batch axes to undo
+        return _per_direction(g, batch) * b
+    if ndim_of(b) == 2 and ndim_of(a) in (1, 2):  # the common cases: no stack axes to undo
         return matmul(g, b.T)
     a2, b2 = _as_matrix_shape(shape_of(a), "left"), _as_matrix_shape(shape_of(b), "right")
-    g2 = reshape(g, _product_shape(a2, b2))
+    g2 = reshape(g, batch + _product_shape(a2, b2))
     ga = matmul(g2, swapaxes(reshape(b, b2), -1, -2))
-    return reshape(sum_to_shape(ga, a2), shape_of(a))
+    return reshape(sum_to_shape(ga, a2, len(batch)), batch + shape_of(a))
 
 
 def _vjp_right(g: Any, ans: Any, a: Any, b: Any) -> Any:
+    batch = shape_of(g)[: ndim_of(g) - ndim_of(ans)]
     if ndim_of(a) == 1 and ndim_of(b) == 1:
-        return g * a
+        return _per_direction(g, batch) * a
     if ndim_of(a) == 2 and ndim_of(b) == 2:
         return matmul(a.T, g)
     if ndim_of(a) == 2 and ndim_of(b) == 1:  # A @ x: the cotangent of x is g @ A, one gemv
         return matmul(g, a)
     a2, b2 = _as_matrix_shape(shape_of(a), "left"), _as_matrix_shape(shape_of(b), "right")
-    g2 = reshape(g, _product_shape(a2, b2))
+    g2 = reshape(g, batch + _product_shape(a2, b2))
     gb = matmul(swapaxes(reshape(a, a2), -1, -2), g2)
-    return reshape(sum_to_shape(gb, b2), shape_of(b))
+    return reshape(sum_to_shape(gb, b2, len(batch)), batch + shape_of(b))
 
 
 matmul = defop(
@@ -228,6 +239,7 @@ matmul = defop(
     vjp=(_vjp_left, _vjp_right),
     kind="linalg",
     doc="a @ b with NumPy's rules: 1-D operands are promoted, leading axes broadcast.",
+    vjp_batched=True,
 )
 
 

@@ -206,28 +206,32 @@ def _embedding(
 
 def _einsum_vjp(k: int, g: Any, ans: Any, *operands: Any, subscripts: str, optimize: Any) -> Any:
     """The cotangent of operand k: an einsum of g with the other operands (and the
-    constants of :func:`_embedding`) that yields operand k's axes."""
+    constants of :func:`_embedding`) that yields operand k's axes, behind g's batch axes
+    (fresh letters in front of both g's and the result's subscripts)."""
     inputs, out = _terms(subscripts)
     term, shape = inputs[k], shape_of(operands[k])
     others = [j for j in range(len(inputs)) if j != k]
     elsewhere = set(out).union(*(inputs[j] for j in others))
-    fresh = _fresh(subscripts, len(term) - len(set(term)))
+    nb = ndim_of(g) - ndim_of(ans)
+    fresh = _fresh(subscripts, nb + len(term) - len(set(term)))
+    batch, fresh = fresh[:nb], fresh[nb:]
     target, terms, args = _embedding(term, shape, elsewhere, fresh, _constant_dtype(g))
     grad = _einsum(
         g,
         *(operands[j] for j in others),
         *args,
-        subscripts=_join([out, *(inputs[j] for j in others), *terms], target),
+        subscripts=_join([batch + out, *(inputs[j] for j in others), *terms], batch + target),
         optimize=_rule_optimize(optimize),
     )
-    return _fit(grad, shape)
+    return _fit(grad, shape, nb)
 
 
-def _fit(grad: Any, shape: tuple[int, ...]) -> Any:
-    """``grad`` (same axes as ``shape``) summed over the axes where the operand had length 1
-    and broadcast, and broadcast where only the operand had the full length."""
-    kept = tuple(1 if n == 1 else m for n, m in zip(shape, shape_of(grad), strict=True))
-    return broadcast_to(sum_to_shape(grad, kept), shape)
+def _fit(grad: Any, shape: tuple[int, ...], nb: int) -> Any:
+    """``grad`` (``nb`` batch axes, then the axes of ``shape``) summed over the axes where
+    the operand had length 1 and broadcast, and broadcast where only it had the full length."""
+    batch = shape_of(grad)[:nb]
+    kept = tuple(1 if n == 1 else m for n, m in zip(shape, shape_of(grad)[nb:], strict=True))
+    return broadcast_to(sum_to_shape(grad, kept, nb), batch + shape)
 
 
 _einsum = defop(
@@ -236,6 +240,7 @@ _einsum = defop(
     jvp=PerInput(_einsum_jvp),
     vjp=PerInput(_einsum_vjp),
     kind="linalg",
+    vjp_batched=True,
     doc="Einstein summation of any number of operands (canonical subscripts 'ij,jk->ik').",
 )
 

@@ -32,6 +32,7 @@ def _triangle_op(name: str, np_fn: Any, doc: str) -> Any:
         jvp=lambda t, ans, x, *, k: op(t, k=k),
         vjp=lambda g, ans, x, *, k: op(g, k=k),
         doc=doc,
+        vjp_batched=True,  # the last two axes: batch axes in front stay apart
     )
 
     def public(m: Any, k: Any = 0) -> Any:
@@ -76,9 +77,9 @@ def _embed(d: Any, n: int, m: int, offset: int) -> Any:
 
 
 def _diagonal_vjp(g: Any, ans: Any, x: Any, *, offset: int, axis1: int, axis2: int) -> Any:
-    shape, nd = shape_of(x), ndim_of(x)
+    shape = shape_of(x)
     out = _embed(g, shape[axis1], shape[axis2], offset)
-    return moveaxis(out, (-2, -1), (axis1 + nd, axis2 + nd))
+    return moveaxis(out, (-2, -1), (axis1, axis2))  # negative axes: g's batch axes stay
 
 
 _diagonal = defop(
@@ -87,6 +88,7 @@ _diagonal = defop(
     jvp=lambda t, ans, x, **p: _diagonal(t, **p),
     vjp=_diagonal_vjp,
     doc="The entries (i, i + offset) of axes ``axis1``, ``axis2``, as a last axis.",
+    vjp_batched=True,
 )
 
 
@@ -101,6 +103,7 @@ _trace = defop(
     jvp=lambda t, ans, x, **p: _trace(t, **p),
     vjp=_trace_vjp,
     doc="The sum of the entries (i, i + offset) of axes ``axis1``, ``axis2``.",
+    vjp_batched=True,
 )
 
 

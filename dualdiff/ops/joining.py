@@ -228,22 +228,24 @@ def _pad_jvp(t: Any, ans: Any, x: Any, *, widths: Pairs, mode: str, fill: Any) -
 def _pad_vjp(g: Any, ans: Any, x: Any, *, widths: Pairs, mode: str, fill: Any) -> Any:
     shape = shape_of(x)
     if mode == "constant":  # crop
-        return getitem(g, tuple(slice(b, b + n) for (b, _), n in zip(widths, shape, strict=True)))
+        crop = (slice(b, b + n) for (b, _), n in zip(widths, shape, strict=True))
+        return getitem(g, (Ellipsis, *crop))  # from the end: g's batch axes stay in front
     for axis, ((before, after), n) in enumerate(zip(widths, shape, strict=True)):
         if before or after:
-            g = _fold(g, axis, n, before, after, mode)
+            g = _fold(g, axis - len(shape), n, before, after, mode)
     return g
 
 
 def _fold(g: Any, axis: int, n: int, before: int, after: int, mode: str) -> Any:
-    """The VJP of padding one axis: the middle of ``g``, plus each padded element's cotangent
-    added onto the input element it copies (work in proportion to the padding)."""
+    """The VJP of padding one axis (negative): the middle of ``g``, plus each padded
+    element's cotangent added onto the input element it copies (work in proportion to the
+    padding)."""
     source = np.pad(np.arange(n), (before, after), mode=mode)  # type: ignore[call-overload]
     border = np.r_[0:before, before + n : before + n + after]
-    lead = (slice(None),) * axis
-    middle = getitem(g, (*lead, slice(before, before + n)))
-    copies = getitem(g, (*lead, border))
-    return middle + scatter_add(copies, (*lead, source[border]), shape_of(middle))
+    rest = (slice(None),) * (-axis - 1)
+    middle = getitem(g, (Ellipsis, slice(before, before + n), *rest))
+    copies = getitem(g, (Ellipsis, border, *rest))
+    return middle + scatter_add(copies, (Ellipsis, source[border], *rest), shape_of(middle))
 
 
 _pad = defop(
@@ -253,6 +255,7 @@ _pad = defop(
     vjp=_pad_vjp,
     doc="x padded by ``widths`` (before, after) per axis: a constant fill, or copies of x "
     "(edge, reflect, symmetric, wrap).",
+    vjp_batched=True,
 )
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from .._util import ndim_of, normalize_axes, primal_of, shape_of
 from ..core import Tracer, defop
 from .elementwise import where
-from .shape import broadcast_to, getitem, reshape, scatter_add, stack
+from .shape import batched_scatter, broadcast_to, getitem, reshape, scatter_add, stack
 
 # --- gathering along an axis ---------------------------------------------------------------
 
@@ -40,10 +40,11 @@ _take_along = defop(
     jvp=lambda t, ans, x, *, indices, axis: _take_along(
         t, indices=_leading(indices, t, x), axis=axis
     ),
-    vjp=lambda g, ans, x, *, indices, axis: scatter_add(
-        g, _along_index(shape_of(x), indices, axis), shape_of(x)
+    vjp=lambda g, ans, x, *, indices, axis: batched_scatter(
+        g, ndim_of(g) - ndim_of(ans), _along_index(shape_of(x), indices, axis), shape_of(x)
     ),
     doc="out = x[..., indices[k], ...] along ``axis``; the VJP adds g back at the indices.",
+    vjp_batched=True,
 )
 
 
@@ -78,7 +79,7 @@ def _sort_jvp(t: Any, ans: Any, x: Any, *, axis: int) -> Any:
 def _sort_vjp(g: Any, ans: Any, x: Any, *, axis: int) -> Any:
     order = np.argsort(primal_of(x), axis=axis, kind="stable")
     inverse = np.argsort(order, axis=axis)  # a permutation's transpose is its inverse
-    return _take_along(g, indices=inverse, axis=axis)
+    return _take_along(g, indices=_leading(inverse, g, ans), axis=axis)
 
 
 _sort = defop(
@@ -87,6 +88,7 @@ _sort = defop(
     jvp=_sort_jvp,
     vjp=_sort_vjp,
     doc="x sorted along ``axis``; the derivative follows the permutation (stable at ties).",
+    vjp_batched=True,
 )
 
 

@@ -62,6 +62,10 @@ def check(fn: Callable[..., Any], xs: list[Any], second: bool) -> None:
     assert np.result_type(together) == np.result_type(one_by_one)
     tol = TOL32 if np.result_type(together) == np.float32 else TOL
     np.testing.assert_allclose(together, one_by_one, **tol)
+    # random cotangents, not only basis rows, reach fn's rules: those of u @ fn(x)
+    u = np.random.default_rng(len(one_by_one)).standard_normal((3, len(one_by_one)))
+    mixed = swept(lambda *a: dd.matmul(u.astype(together.dtype), dd.reshape(fn(*a), (-1,))), xs)
+    np.testing.assert_allclose(mixed, u @ one_by_one, **tol)
     if second:  # jacfwd over both: the batched sweep on Duals, differentiated again
         nested = dd.jacfwd(lambda *a: swept(fn, a), argnums=tuple(range(len(xs))))(*xs)
         expected = dd.jacfwd(lambda *a: rowwise(fn, a), argnums=tuple(range(len(xs))))(*xs)

@@ -35,6 +35,7 @@ real = defop(
     jvp=lambda t, ans, z: real(t),
     vjp=lambda g, ans, z: g,  # complex(g, 0): the engine keeps it real until it meets z
     doc="Re z, elementwise (x itself for a real x).",
+    vjp_batched=True,
 )
 imag = defop(
     "imag",
@@ -42,6 +43,7 @@ imag = defop(
     jvp=lambda t, ans, z: imag(t),
     vjp=lambda g, ans, z: g * _MINUS_I,  # Re(-i g t) = g Im t
     doc="Im z, elementwise (0 for a real x).",
+    vjp_batched=True,
 )
 
 
@@ -55,6 +57,7 @@ conj = defop(
     jvp=lambda t, ans, z: conj(t),
     vjp=lambda g, ans, z: conj(g),
     doc="The complex conjugate x - iy of z = x + iy, elementwise.",
+    vjp_batched=True,
 )
 conjugate = conj
 
@@ -71,6 +74,7 @@ _angle = defop(
     jvp=lambda t, ans, z: imag(t * conj(z)) * _inverse_square(z),
     vjp=lambda g, ans, z: g * _MINUS_I * conj(z) * _inverse_square(z),
     doc="arg z in (-π, π], elementwise: d arg z = Im(dz / z).",
+    vjp_batched=True,
 )
 
 

@@ -45,6 +45,7 @@ _astype = defop(
     jvp=lambda t, ans, x, *, dtype: _astype(t, dtype=dtype),
     vjp=lambda g, ans, x, *, dtype: _astype(g, dtype=_dtype_of(x)),
     doc="x cast to a floating or complex ``dtype`` (linear: tangents are cast alike).",
+    vjp_batched=True,
 )
 
 

@@ -136,6 +136,7 @@ _cholesky = defop(
     vjp=_cholesky_vjp,
     kind="linalg",
     doc="L with a = L Lᵀ, reading the lower triangle of a (..., M, M): dL = L Φ(L⁻¹ da L⁻ᵀ).",
+    vjp_batched=True,
 )
 
 
@@ -194,6 +195,7 @@ _qr = defop(
     kind="linalg",
     doc="[Q; R] (stacked) with a = Q R, a (..., M, N), M >= N: dQ = Q (Ω - C) + X, "
     "dR = (C - Ω) R, X = da R⁻¹, C = Qᵀ X, Ω the skew part of tril(C, -1).",
+    vjp_batched=True,
 )
 
 
@@ -266,6 +268,7 @@ _eigh = defop(
     kind="linalg",
     doc="[w; V] (stacked) for symmetric a (..., M, M) = V diag(w) Vᵀ: dw = diag(Vᵀ da V), "
     "dV = V (F ∘ Vᵀ da V), F_ij = 1/(w_j - w_i); nan where w_i = w_j.",
+    vjp_batched=True,
 )
 
 
@@ -304,6 +307,7 @@ _eigvalsh = defop(
     vjp=_eigvalsh_vjp,
     kind="linalg",
     doc="Ascending eigenvalues w of symmetric a (..., M, M): dw_i = v_iᵀ da v_i, ā = V diag(ḡ) Vᵀ.",
+    vjp_batched=True,
 )
 
 
@@ -395,6 +399,7 @@ _svd = defop(
     kind="linalg",
     doc="[U; s; V] (stacked) with a = U diag(s) Vᵀ, reduced, a (..., M, N): ds = diag(Uᵀ da V); "
     "dU, dV have 1/(s_j² - s_i²) and 1/s_i terms, nan where those are undefined.",
+    vjp_batched=True,
 )
 
 
@@ -440,6 +445,7 @@ _svdvals = defop(
     vjp=_svdvals_vjp,
     kind="linalg",
     doc="Descending singular values s of a (..., M, N): ds_i = u_iᵀ da v_i, ā = U diag(ḡ) Vᵀ.",
+    vjp_batched=True,
 )
 
 

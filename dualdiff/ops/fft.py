@@ -85,6 +85,7 @@ _fftn = defop(
     jvp=lambda t, ans, a, **p: _fftn(t, **p),
     vjp=lambda g, ans, a, **p: _c2c_vjp(g, ans, a, op=_fftn, **p),
     doc="The DFT over ``axes``: X_k = Σ_j x_j exp(-2πi jk / n), scaled by ``norm``.",
+    vjp_batched=True,
 )
 _ifftn = defop(
     "ifftn",
@@ -92,6 +93,7 @@ _ifftn = defop(
     jvp=lambda t, ans, a, **p: _ifftn(t, **p),
     vjp=lambda g, ans, a, **p: _c2c_vjp(g, ans, a, op=_ifftn, **p),
     doc="The inverse DFT over ``axes``: x_j = Σ_k X_k exp(2πi jk / n) / n (``norm``).",
+    vjp_batched=True,
 )
 
 
@@ -106,6 +108,7 @@ _rfftn = defop(
     jvp=lambda t, ans, a, **p: _rfftn(t, **p),
     vjp=_rfftn_vjp,
     doc="The DFT of real x over ``axes``, the last axis cut to its n // 2 + 1 entries.",
+    vjp_batched=True,
 )
 
 
@@ -121,6 +124,7 @@ _irfftn = defop(
     jvp=lambda t, ans, a, **p: _irfftn(t, **p),
     vjp=_irfftn_vjp,
     doc="The real inverse DFT over ``axes`` of a half spectrum (n points on the last axis).",
+    vjp_batched=True,
 )
 
 _fftshift = defop(
@@ -129,6 +133,7 @@ _fftshift = defop(
     jvp=lambda t, ans, x, *, axes: _fftshift(t, axes=axes),
     vjp=lambda g, ans, x, *, axes: _ifftshift(g, axes=axes),
     doc="x rolled by n // 2 along each of ``axes``: the zero frequency to the centre.",
+    vjp_batched=True,
 )
 _ifftshift = defop(
     "ifftshift",
@@ -136,6 +141,7 @@ _ifftshift = defop(
     jvp=lambda t, ans, x, *, axes: _ifftshift(t, axes=axes),
     vjp=lambda g, ans, x, *, axes: _fftshift(g, axes=axes),
     doc="The inverse of fftshift: x rolled by -(n // 2) along each of ``axes``.",
+    vjp_batched=True,
 )
 
 # --- parameters as NumPy takes them -------------------------------------------------------

@@ -279,6 +279,7 @@ _solve = defop(
     ),
     kind="linalg",
     doc="x = a⁻¹ b for a (..., M, M), b (..., M, K): dx = a⁻¹ (db - da x); b̄ = a⁻ᵀ g, ā = -b̄ xᵀ.",
+    vjp_batched=True,
 )
 
 
@@ -349,6 +350,7 @@ _solve_tri = defop(
     vjp=(_tri_vjp_a, _tri_vjp_b),
     kind="linalg",
     doc="x = T⁻¹ b (or T⁻ᵀ b) for the triangle T of a: dx = T⁻¹ (db - dT x), b̄ = T⁻ᵀ g.",
+    vjp_batched=True,
 )
 
 _TRANS = {0: 0, 1: 1, 2: 1, "N": 0, "T": 1, "C": 1}
@@ -384,6 +386,7 @@ _inv = defop(
     vjp=lambda g, ans, a: -matmul(matmul(matrix_transpose(ans), g), matrix_transpose(ans)),
     kind="linalg",
     doc="a⁻¹ for a (..., M, M): d(a⁻¹) = -a⁻¹ da a⁻¹, ā = -a⁻ᵀ g a⁻ᵀ.",
+    vjp_batched=True,
 )
 
 
@@ -426,6 +429,7 @@ _pinv = defop(
     kind="linalg",
     doc="The pseudo-inverse P of a (..., M, N): dP = -P da P + P Pᵀ daᵀ (I - a P) "
     "+ (I - P a) daᵀ Pᵀ P (where the rank is constant).",
+    vjp_batched=True,
 )
 
 _UNSET: Any = object()

@@ -63,6 +63,7 @@ _det = defop(
     vjp=lambda g, ans, a: expand_matrix(g) * _cofactor(a, ans),
     kind="linalg",
     doc="det a for a (..., M, M): d det = tr(adj(a) da), ā = g adj(a)ᵀ (singular a too).",
+    vjp_batched=True,
 )
 
 
@@ -80,6 +81,7 @@ _slogdet = defop(
     vjp=lambda g, ans, a: expand_matrix(g) * _mT(inv(a)),
     kind="linalg",
     doc="log |det a| for a (..., M, M): d log|det a| = tr(a⁻¹ da), ā = g a⁻ᵀ.",
+    vjp_batched=True,
 )
 
 

@@ -29,6 +29,7 @@ _flip = defop(
     jvp=lambda t, ans, x, *, axes: _flip(t, axes=axes),
     vjp=lambda g, ans, x, *, axes: _flip(g, axes=axes),
     doc="x with the order of its elements reversed along ``axes``.",
+    vjp_batched=True,
 )
 
 
@@ -62,6 +63,7 @@ _roll = defop(
     jvp=lambda t, ans, x, *, shifts, axes: _roll(t, shifts=shifts, axes=axes),
     vjp=lambda g, ans, x, *, shifts, axes: _roll(g, shifts=tuple(-s for s in shifts), axes=axes),
     doc="x with its elements shifted cyclically by ``shifts`` along ``axes``.",
+    vjp_batched=True,
 )
 
 

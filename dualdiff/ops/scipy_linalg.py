@@ -43,6 +43,7 @@ expm = defop(
     kind="linalg",
     doc="The matrix exponential e^A of square (..., n, n) matrices (scipy.linalg.expm); "
     "derivative L(A, E), the upper-right block of e^[[A, E], [0, A]].",
+    vjp_batched=True,
 )
 
 # scipy.linalg functions cannot be intercepted (they call np.asarray first)

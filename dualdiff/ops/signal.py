@@ -75,6 +75,7 @@ _convolve = defop(
         lambda g, ans, a, v: _correlation_vjp(g, a, shape_of(v)[-1]),
     ),
     doc="The full discrete convolution (n,), (m,) -> (n + m - 1,): out[k] = sum_i a[i] v[k - i].",
+    vjp_batched=True,
 )
 
 

@@ -12,6 +12,7 @@ derive from :class:`Boxed`, so their primals are looked through here.
 
 from __future__ import annotations
 
+import importlib
 from types import ModuleType
 from typing import Any
 
@@ -19,13 +20,19 @@ import array_api_compat
 import numpy as np
 
 __all__ = [
+    "API_NAMES",
     "NUMPY_TYPES",
     "Boxed",
     "asarray_like",
+    "device_of",
+    "dtype_kind",
     "is_numpy",
+    "lookup",
     "namespace",
     "namespace_name",
+    "require",
     "to_numpy",
+    "unavailable",
 ]
 
 
@@ -142,18 +149,98 @@ def _on_host(x: Any) -> Any:
     return x.to_device(info().default_device()) if info is not None else x
 
 
-def asarray_like(x: Any, ref: Any) -> Any:
-    """``x`` as an array of ``ref``'s namespace, on ``ref``'s device. Python numbers take
-    ``ref``'s floating dtype; arrays keep their own."""
+def asarray_like(x: Any, ref: Any, dtype: Any = None) -> Any:
+    """``x`` as an array of ``ref``'s namespace, on ``ref``'s device, in ``dtype`` when
+    given; otherwise Python numbers take ``ref``'s dtype and arrays keep their own."""
     xp = namespace(ref)
     if xp is np:
-        return np.asarray(to_numpy(x))
+        return np.asarray(to_numpy(x), dtype=dtype)
     if type(x) not in NUMPY_TYPES and namespace(x) is not xp:
         x = to_numpy(x)  # another namespace's array goes through the host
-    dtype = getattr(ref, "dtype", None) if isinstance(x, (int, float, complex)) else None
+    if dtype is None and isinstance(x, (int, float, complex)):
+        dtype = getattr(ref, "dtype", None)
     if array_api_compat.is_cupy_array(ref):
         with ref.device:
             return xp.asarray(x, dtype=dtype)
     if array_api_compat.is_dask_array(ref):
         return xp.asarray(x, dtype=dtype)
     return xp.asarray(x, dtype=dtype, device=array_api_compat.device(ref))
+
+
+# NumPy's names of functions whose array-API name differs (the array API standard, 2023.12)
+API_NAMES = {
+    "arcsin": "asin",
+    "arccos": "acos",
+    "arctan": "atan",
+    "arctan2": "atan2",
+    "arcsinh": "asinh",
+    "arccosh": "acosh",
+    "arctanh": "atanh",
+    "power": "pow",
+    "concatenate": "concat",
+    "transpose": "permute_dims",
+    "cumsum": "cumulative_sum",
+    "cumprod": "cumulative_prod",
+    "absolute": "abs",
+    "invert": "bitwise_invert",
+}
+
+# Where a namespace keeps SciPy's special functions (CuPy: cupyx.scipy.special).
+_SPECIAL = {"cupy": "cupyx.scipy.special"}
+
+
+def lookup(xp: Any, name: str) -> Any:
+    """The function ``name`` (``"sin"``, ``"linalg.inv"``, ``"special.erf"``) of namespace
+    ``xp``, under its NumPy or its array-API name; None when the namespace has neither."""
+    *path, last = name.split(".")
+    module = _submodule(xp, path[0]) if path else xp
+    if module is None:
+        return None
+    fn = getattr(module, last, None)
+    if fn is None and last in API_NAMES:
+        fn = getattr(module, API_NAMES[last], None)
+    return fn if callable(fn) else None
+
+
+def _submodule(xp: Any, name: str) -> Any:
+    """``xp.linalg``, ``xp.fft``; for ``special``, the namespace's SciPy counterpart."""
+    if name != "special":
+        return getattr(xp, name, None)
+    where = _SPECIAL.get(namespace_name(xp))
+    if where is None:
+        return None
+    try:
+        return importlib.import_module(where)
+    except ImportError:
+        return None
+
+
+def dtype_kind(dtype: Any) -> str:
+    """NumPy's one-letter kind (``b i u f c``) of a dtype of any namespace."""
+    kind = getattr(dtype, "kind", None)
+    if isinstance(kind, str):
+        return kind
+    return np.dtype(str(dtype).rsplit(".", 1)[-1]).kind  # "array_api_strict.float32"
+
+
+def device_of(x: Any) -> Any:
+    """The device of an array of any namespace (``"cpu"`` for NumPy's)."""
+    return array_api_compat.device(x)
+
+
+def unavailable(op: str, xp: Any, missing: str | None = None) -> NotImplementedError:
+    """The error for an op that namespace ``xp`` cannot run (it lacks ``missing``)."""
+    lacks = f" (it has no {missing})" if missing else ""
+    return NotImplementedError(
+        f"dualdiff op '{op}' is not available in namespace {namespace_name(xp)}{lacks}: "
+        "compute this step on NumPy arrays (np.asarray(x) there, xp.asarray(y) back) or "
+        "with an op the namespace has"
+    )
+
+
+def require(xp: Any, name: str, op: str) -> Any:
+    """:func:`lookup`, or the error of :func:`unavailable` naming ``op`` when ``xp`` lacks it."""
+    fn = lookup(xp, name)
+    if fn is None:
+        raise unavailable(op, xp, name)
+    return fn

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ._namespace import NUMPY_TYPES, device_of, dtype_kind, namespace
 from .core import Tracer
 
 
@@ -56,6 +57,8 @@ def as_float(x: Any) -> Any:
         return x
     if isinstance(x, complex):  # NumPy's complex scalar compares (lexicographically) as arrays do
         return np.complex128(x)
+    if not isinstance(x, np.ndarray) and namespace(x) is not np:
+        return _as_float_in(namespace(x), x)
     arr = np.asarray(x)
     if arr.dtype.kind in "biu":
         return arr.astype(np.float64)
@@ -67,6 +70,19 @@ def as_float(x: Any) -> Any:
     return arr
 
 
+def _as_float_in(xp: Any, x: Any) -> Any:
+    """An array of another namespace ``xp`` as floating point (integers to float64)."""
+    kind = dtype_kind(x.dtype)
+    if kind in "biu":
+        return xp.astype(x, xp.float64)
+    if kind not in "fc":
+        raise TypeError(
+            f"dualdiff differentiates numbers and numeric arrays, got {type(x).__name__}"
+            f" (dtype {x.dtype}); convert it with xp.astype(x, xp.float64)"
+        )
+    return x
+
+
 def is_complex(x: Any) -> bool:
     """Whether ``x`` (a number, an array or a tracer) holds complex values; O(1)."""
     if type(x) is np.ndarray:
@@ -75,7 +91,7 @@ def is_complex(x: Any) -> bool:
     if isinstance(p, complex):  # Python's complex and np.complex128
         return True
     dtype = getattr(p, "dtype", None)
-    return dtype is not None and dtype.kind == "c"
+    return dtype is not None and dtype_kind(dtype) == "c"
 
 
 def as_complex(x: Any) -> Any:
@@ -137,6 +153,8 @@ def mask(cond: Any, like: Any) -> Any:
     """
     if isinstance(cond, (bool, np.bool_)):
         return 1.0 if cond else 0.0
+    if not isinstance(cond, np.ndarray) and namespace(cond) is not np:
+        return _mask_in(namespace(cond), cond, like)
     dtype = getattr(primal_of(like), "dtype", None)
     if dtype is None or dtype.kind not in "fc":
         dtype = np.dtype(np.float64)
@@ -145,14 +163,52 @@ def mask(cond: Any, like: Any) -> Any:
     return np.asanyarray(cond).astype(dtype)
 
 
-def zeros_like_shape(shape: tuple[int, ...], like: Any) -> Any:
-    """Zeros of ``shape`` in ``like``'s float dtype (a Python float for shape ())."""
+def _mask_in(xp: Any, cond: Any, like: Any) -> Any:
+    """:func:`mask` for a condition of another namespace ``xp``."""
     dtype = getattr(primal_of(like), "dtype", None)
+    if dtype is None or dtype_kind(dtype) not in "fc":
+        dtype = xp.float64
+    elif dtype_kind(dtype) == "c":
+        dtype = xp.finfo(dtype).dtype
+    return xp.astype(cond, dtype)
+
+
+def zeros_like_shape(shape: tuple[int, ...], like: Any) -> Any:
+    """Zeros of ``shape`` in ``like``'s float dtype (a Python float for shape ()), in
+    ``like``'s namespace and on its device."""
+    return _filled(shape, like, 0.0, np.zeros)
+
+
+def ones_like_shape(shape: tuple[int, ...], like: Any) -> Any:
+    """Ones of ``shape``, as :func:`zeros_like_shape` makes zeros."""
+    return _filled(shape, like, 1.0, np.ones)
+
+
+def _filled(shape: tuple[int, ...], like: Any, fill: float, np_fn: Callable[..., Any]) -> Any:
+    p = primal_of(like)
+    dtype = getattr(p, "dtype", None)
     if not shape and dtype is None:
-        return 0.0
+        return fill
+    if type(p) not in NUMPY_TYPES and not isinstance(p, np.ndarray):
+        xp = namespace(p)
+        dtype = p.dtype if dtype_kind(p.dtype) in "fc" else xp.float64
+        return xp.full(shape, fill, dtype=dtype, device=device_of(p))
     if dtype is None or dtype.kind not in "fc":
         dtype = np.float64
-    return np.zeros(shape, dtype=dtype)
+    return np_fn(shape, dtype=dtype)
+
+
+def eye_like(rows: int, cols: int, offset: int, like: Any) -> Any:
+    """``np.eye(rows, cols, offset)``: ones on the diagonal ``offset``, in ``like``'s float
+    dtype (float64 for other dtypes), namespace and device."""
+    p = primal_of(like)
+    if type(p) in NUMPY_TYPES or isinstance(p, np.ndarray):
+        dtype = getattr(p, "dtype", None)
+        dtype = dtype if dtype is not None and dtype.kind in "fc" else np.float64
+        return np.eye(rows, cols, offset, dtype=dtype)
+    xp = namespace(p)
+    dtype = p.dtype if dtype_kind(p.dtype) in "fc" else xp.float64
+    return xp.eye(rows, cols, k=offset, dtype=dtype, device=device_of(p))
 
 
 def normalize_axes(axis: Any, ndim: int, op: str = "reduction") -> tuple[int, ...]:

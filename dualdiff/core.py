@@ -27,11 +27,12 @@ import gc
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from types import EllipsisType
 from typing import Any
 
 import numpy as np
 
-from ._namespace import Boxed
+from ._namespace import NUMPY_TYPES, Boxed, namespace, require, unavailable
 
 __all__ = [
     "REGISTRY",
@@ -63,6 +64,12 @@ class Rule:
     ``jvp``/``vjp`` are :class:`PerInput` sequences, and ``joint_jvp``, when
     set, computes the whole output tangent at once from the list of input
     tangents (``None`` for constants).
+
+    ``api`` says how the primal runs on arrays of another array namespace (CuPy, Dask,
+    ``array_api_strict``): the function's name there (``"sin"``, ``"linalg.inv"``; the
+    op's NumPy name is also tried under its array-API spelling, ``arcsin`` as ``asin``),
+    or a primal ``api(xp, *args, **params)`` written for namespace ``xp``; ``None`` when
+    the op runs on NumPy only. :func:`primal_in` resolves it.
     """
 
     name: str
@@ -76,6 +83,7 @@ class Rule:
     variadic: bool = False
     joint_jvp: Callable[..., Any] | None = None
     vjp_batched: bool = False
+    api: str | Callable[..., Any] | None = None
 
     @property
     def nargs(self) -> int:
@@ -135,9 +143,14 @@ def _shape_text(x: Any) -> str:
 
 
 def call_primal(rule: Rule, args: Sequence[Any], params: dict[str, Any]) -> Any:
-    """Run ``rule.primal`` on untraced values, naming the op if NumPy refuses."""
+    """Run the primal of ``rule`` on untraced values, naming the op if the namespace refuses."""
+    primal = rule.primal
+    for a in args:
+        if type(a) not in NUMPY_TYPES and not isinstance(a, np.ndarray):
+            primal = primal_in(rule, args)
+            break
     try:
-        return rule.primal(*args, **params)
+        return primal(*args, **params)
     except (ValueError, TypeError, IndexError) as err:
         raise _op_error(rule, args, params, err) from err
 
@@ -172,17 +185,39 @@ def list_hint(values: Sequence[Any]) -> str | None:
 
 
 def bind(rule: Rule, args: Sequence[Any], params: dict[str, Any]) -> Any:
-    """Apply ``rule`` to ``args``: the highest-level tracer handles it."""
+    """Apply ``rule`` to ``args``: the highest-level tracer handles it; untraced values
+    run the primal of their array namespace (NumPy's, unless an input is another's)."""
     top = None
+    plain = True  # every input is a number or a NumPy array: NumPy's primal, no lookup
     for a in args:
-        if isinstance(a, Tracer) and (top is None or a._level > top._level):
-            top = a
-    if top is None:  # call_primal, inlined: this is the hot path of every op
-        try:
-            return rule.primal(*args, **params)
-        except (ValueError, TypeError, IndexError) as err:
-            raise _op_error(rule, args, params, err) from err
-    return top._process(rule, args, params)
+        if type(a) in NUMPY_TYPES:
+            continue
+        if isinstance(a, Tracer):
+            if top is None or a._level > top._level:
+                top = a
+        elif not isinstance(a, np.ndarray):
+            plain = False
+    if top is not None:
+        return top._process(rule, args, params)
+    primal = rule.primal if plain else primal_in(rule, args)
+    try:  # call_primal, inlined: this is the hot path of every op
+        return primal(*args, **params)
+    except (ValueError, TypeError, IndexError) as err:
+        raise _op_error(rule, args, params, err) from err
+
+
+def primal_in(rule: Rule, args: Sequence[Any]) -> Callable[..., Any]:
+    """The primal of ``rule`` for the array namespace of ``args`` (NumPy's own primal for
+    NumPy); raises NotImplementedError naming the op and the namespace if it has none."""
+    xp = namespace(*args, op=rule.name)
+    if xp is np or rule.kind == "custom":  # a user's primal is called as written
+        return rule.primal
+    api = rule.api
+    if callable(api):
+        return lambda *a, **p: api(xp, *a, **p)
+    if api is None:
+        raise unavailable(rule.name, xp)
+    return require(xp, api, rule.name)
 
 
 # --- nesting levels --------------------------------------------------------
@@ -299,9 +334,13 @@ def defop(
     joint_jvp: Callable[..., Any] | None = None,
     replace: bool = False,
     vjp_batched: bool = False,
+    api: str | Callable[..., Any] | EllipsisType | None = ...,
 ) -> Callable[..., Any]:
-    """Register an op with explicit JVP and VJP rules and return it as a function."""
+    """Register an op with explicit JVP and VJP rules and return it as a function.
+
+    ``api`` as in :class:`Rule`; by default the op's own name."""
     _check_name(name, replace)
+    api = name if api is ... else api
     if isinstance(jvp, PerInput) and isinstance(vjp, PerInput):
         rule = Rule(
             name,
@@ -313,6 +352,7 @@ def defop(
             variadic=True,
             joint_jvp=joint_jvp,
             vjp_batched=vjp_batched,
+            api=api,
         )
         REGISTRY[name] = rule
         return make_op(rule)
@@ -332,6 +372,7 @@ def defop(
         batched=batched,
         doc=doc,
         vjp_batched=vjp_batched,
+        api=api,
     )
     REGISTRY[name] = rule
     return make_op(rule)
@@ -368,8 +409,10 @@ def _deriv_rules(deriv: Any) -> tuple[JvpRule | None, VjpRule | None]:
         return (lambda t, ans, *args: -t), (lambda g, ans, *args: -g)
     if not callable(deriv):
         raise TypeError(f"a partial derivative must be callable, None, 1 or -1, got {deriv!r}")
-    return (lambda t, ans, *args: t * deriv(ans, *args)), (
-        lambda g, ans, *args: g * deriv(ans, *args)
+    # a traced partial multiplies from the left: an array of a namespace that does not defer
+    # to tracers (array_api_strict) cannot take it as its right operand
+    return (lambda t, ans, *args: d * t if isinstance(d := deriv(ans, *args), Tracer) else t * d), (
+        lambda g, ans, *args: d * g if isinstance(d := deriv(ans, *args), Tracer) else g * d
     )
 
 
@@ -381,6 +424,7 @@ def elementwise(
     doc: str = "",
     kind: str = "elementwise",
     replace: bool = False,
+    api: str | Callable[..., Any] | EllipsisType | None = ...,
 ) -> Callable[..., Any]:
     """Register an elementwise op from its partial derivatives, one per input.
 
@@ -400,6 +444,7 @@ def elementwise(
         doc=doc,
         replace=replace,
         vjp_batched=True,  # g * d broadcasts over the leading batch axes of g
+        api=api,
     )
 
 

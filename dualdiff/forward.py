@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from ._util import as_complex, as_float, is_complex, ndim_of, primal_of, shape_of
-from .core import Rule, bind, current_level
+from ._namespace import NUMPY_TYPES, asarray_like, dtype_kind, namespace
+from ._util import as_complex, as_float, is_complex, ndim_of, primal_of, shape_of, zeros_like_shape
+from .core import Rule, Tracer, bind, current_level
 from .ops import broadcast_to, reshape
 from .ops.complex import real_valued_jvp
 from .ops.shape import per_direction
@@ -35,13 +36,13 @@ class Dual(ArrayOps):
         shape = shape_of(primal)
         if tangent is None:
             zero = shape or is_complex(primal)  # a real scalar's zero is a Python float
-            tangent = np.zeros(shape, dtype=_float_dtype(primal))[()] if zero else 0.0
+            tangent = _zero_tangent(shape, primal) if zero else 0.0
         else:
             tangent = _cast_like(as_float(tangent), primal)
             tshape = shape_of(tangent)
             if tshape[len(tshape) - len(shape) :] != shape or len(tshape) < len(shape):
                 try:
-                    tangent = np.broadcast_to(tangent, shape).copy()
+                    tangent = _broadcast_copy(tangent, shape)
                 except ValueError:
                     raise ValueError(
                         f"Dual: tangent of shape {tshape} does not fit primal of shape {shape}; "
@@ -132,10 +133,7 @@ def _fit_tangent(tangent: Any, ans: Any, tans: list[Any], prims: list[Any]) -> A
         return tangent
     expected = _batch_of(tans, prims) + shape_of(ans)
     if tangent is None:
-        dtype = _float_dtype(ans)
-        if not expected and dtype == np.float64:
-            return 0.0
-        return np.zeros(expected, dtype=dtype)[()]  # [()]: a float32 scalar stays float32
+        return _zero_tangent(expected, ans, scalar_float=True)
     if shape_of(tangent) != expected:
         tangent = broadcast_to(tangent, expected)
     if is_complex(ans) and not is_complex(tangent):
@@ -143,9 +141,25 @@ def _fit_tangent(tangent: Any, ans: Any, tans: list[Any], prims: list[Any]) -> A
     return tangent
 
 
-def _float_dtype(x: Any) -> np.dtype:
-    dtype = getattr(primal_of(x), "dtype", None)
-    return dtype if dtype is not None and dtype.kind in "fc" else np.dtype(np.float64)
+def _zero_tangent(shape: tuple[int, ...], x: Any, scalar_float: bool = False) -> Any:
+    """Zeros of ``shape`` in ``x``'s float dtype and namespace: a NumPy scalar for shape ()
+    (a float32 scalar stays float32), a Python float there if ``scalar_float`` and float64."""
+    p = primal_of(x)
+    if type(p) not in NUMPY_TYPES and not isinstance(p, np.ndarray):
+        return zeros_like_shape(shape, p)
+    dtype = getattr(p, "dtype", None)
+    dtype = dtype if dtype is not None and dtype.kind in "fc" else np.dtype(np.float64)
+    if scalar_float and not shape and dtype == np.float64:
+        return 0.0
+    return np.zeros(shape, dtype=dtype)[()]
+
+
+def _broadcast_copy(t: Any, shape: tuple[int, ...]) -> Any:
+    """``t`` broadcast to ``shape``, as an array of its own (not a view)."""
+    if isinstance(t, (np.ndarray, np.generic, float, complex)):
+        return np.broadcast_to(t, shape).copy()
+    xp = namespace(t)
+    return xp.asarray(xp.broadcast_to(t, shape), copy=True)
 
 
 def _cast_like(tangent: Any, primal: Any) -> Any:
@@ -158,8 +172,10 @@ def _cast_like(tangent: Any, primal: Any) -> Any:
             "differentiate along an imaginary direction"
         )
     dtype = getattr(primal, "dtype", None)
-    if dtype is None or dtype.kind not in "fc" or getattr(tangent, "dtype", None) == dtype:
+    if dtype is None or dtype_kind(dtype) not in "fc" or getattr(tangent, "dtype", None) == dtype:
         return tangent
-    if isinstance(tangent, (float, complex, np.ndarray, np.generic)):  # not a nested tracer
-        return np.asarray(tangent, dtype=dtype)[()]
-    return tangent
+    if isinstance(tangent, Tracer):
+        return tangent
+    if not isinstance(primal, np.ndarray) and namespace(primal) is not np:
+        return asarray_like(tangent, primal, dtype)
+    return np.asarray(tangent, dtype=dtype)[()]

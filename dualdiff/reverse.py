@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from ._util import as_float, is_complex, primal_of, shape_of
+from ._namespace import NUMPY_TYPES, asarray_like, dtype_kind, namespace
+from ._util import as_float, is_complex, ones_like_shape, primal_of, shape_of, zeros_like_shape
 from .core import Rule, Tracer, bind, call_primal, current_level, new_level
 from .ops import sum_to_shape
 from .ops.complex import real, real_valued_vjp
@@ -612,16 +613,14 @@ def ones_like(value: Any) -> Any:
     p = primal_of(value)
     if type(p) is float or not hasattr(p, "dtype"):
         return 1.0
-    dtype = p.dtype if p.dtype.kind in "fc" else np.float64
-    return np.ones(np.shape(p), dtype=dtype)
+    return ones_like_shape(shape_of(p), p)
 
 
 def zeros_like(value: Any) -> Any:
     p = primal_of(value)
     if type(p) is float or not hasattr(p, "dtype"):
         return 0.0
-    dtype = p.dtype if p.dtype.kind in "fc" else np.float64
-    return np.zeros(np.shape(p), dtype=dtype)
+    return zeros_like_shape(shape_of(p), p)
 
 
 def plain(g: Any, like: Any) -> Any:
@@ -633,6 +632,8 @@ def plain(g: Any, like: Any) -> Any:
     if type(like) is float and isinstance(g, (float, np.floating, np.ndarray)) and np.ndim(g) == 0:
         return float(g)  # a 0-d array arrives when a broadcast cotangent was summed back
     p = primal_of(like)
+    if type(p) not in NUMPY_TYPES and not isinstance(p, np.ndarray):
+        return g if isinstance(g, Tracer) else _plain_in(g, p)
     if isinstance(g, np.ndarray):
         if not g.flags.writeable:
             g = g.copy()
@@ -647,4 +648,17 @@ def plain(g: Any, like: Any) -> Any:
         g = g.astype(dtype, copy=False)
     elif dtype.kind == "c" and isinstance(g, (float, complex)):
         g = dtype.type(g)
+    return g
+
+
+def _plain_in(g: Any, p: Any) -> Any:
+    """:func:`plain` for an input ``p`` of another namespace: ``g`` there, shaped and typed
+    like ``p`` (a cotangent that broadcast, or a number, becomes a full array)."""
+    if not hasattr(g, "shape") or namespace(g) is not namespace(p):
+        g = asarray_like(g, p)
+    xp = namespace(p)
+    if shape_of(g) != shape_of(p):
+        g = xp.broadcast_to(g, shape_of(p))
+    if dtype_kind(p.dtype) in "fc" and g.dtype != p.dtype:
+        g = xp.astype(g, p.dtype)
     return g

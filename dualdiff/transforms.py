@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from . import ops
-from ._util import as_float, is_complex, primal_of, shape_of, zeros_like_shape
+from ._namespace import asarray_like, dtype_kind, namespace
+from ._util import as_float, eye_like, is_complex, primal_of, shape_of, zeros_like_shape
 from .core import Tracer, list_hint, new_level
 from .forward import Dual
 from .pytree import TreeDef, tree_flatten, tree_unflatten
@@ -101,7 +102,9 @@ ANY, REAL, COMPLEX = "any", "real", "complex"
 
 def _dtype_name(x: Any) -> str:
     p = primal_of(x)
-    return "float" if type(p) is float else str(np.result_type(p))
+    if type(p) is float:
+        return "float"
+    return str(p.dtype) if hasattr(p, "dtype") else str(np.result_type(p))
 
 
 def _holomorphic_error(name: str, what: str, x: Any) -> TypeError:
@@ -155,7 +158,7 @@ def _check_output(value: Any, name: str, dtypes: str = ANY) -> None:
     if type(p) is float and dtypes != COMPLEX:
         return
     dtype = getattr(p, "dtype", None)
-    kind = dtype.kind if dtype is not None else np.asarray(p).dtype.kind
+    kind = dtype_kind(dtype) if dtype is not None else np.asarray(p).dtype.kind
     if kind not in "biufc":
         raise TypeError(
             f"{name}: the function returned a {type(p).__name__} where a number or numeric "
@@ -202,8 +205,12 @@ def _cast_like(t: Any, x: Any) -> Any:
     if type(p) is float:
         return float(t) if np.ndim(t) == 0 else t
     dtype = getattr(p, "dtype", None)
+    if dtype is None or dtype_kind(dtype) not in "fc":
+        return t
+    if not isinstance(p, np.ndarray) and namespace(p) is not np:
+        return t if getattr(t, "dtype", None) == dtype else asarray_like(t, p, dtype)
     numpy_t = isinstance(t, (np.ndarray, np.generic))  # a Python float has no dtype to compare
-    if dtype is not None and dtype.kind in "fc" and (not numpy_t or t.dtype != dtype):
+    if not numpy_t or t.dtype != dtype:
         t = np.asarray(t, dtype=dtype) if np.ndim(t) else dtype.type(t)
     return t
 
@@ -540,7 +547,7 @@ def derivative(f: Callable[..., Any]) -> Callable[..., Any]:
                 f"{type(x).__name__}; use dd.jvp or dd.jacfwd for pytree inputs"
             )
         x = _input_leaf(x, "derivative", 0)
-        one = np.ones(shape_of(x), dtype=primal_of(x).dtype) if shape_of(x) else 1.0
+        one = zeros_like_shape(shape_of(x), x) + 1.0 if shape_of(x) else 1.0
         inputs = [([x], tree_flatten(x)[1])]
         td, _, tans, _ = _push(f, (x, *args), kwargs, (0,), inputs, [one], (), False, "derivative")
         return tree_unflatten(td, tans)
@@ -597,10 +604,9 @@ def _basis(leaves: list[Any], start: int, k: int) -> list[Any]:
     seeds, offset = [], 0
     for x in leaves:
         size = _size(x)
-        dtype = getattr(primal_of(x), "dtype", np.dtype(np.float64))
         # direction start + r is this leaf's element start + r - offset: a shifted identity
-        t = np.eye(k, size, start - offset, dtype=dtype)
-        seeds.append(t.reshape((k, *shape_of(x))))
+        t = eye_like(k, size, start - offset, x)
+        seeds.append(ops.reshape(t, (k, *shape_of(x))))
         offset += size
     return seeds
 
@@ -664,14 +670,12 @@ def _reverse_columns(tape: Tape, out: Any, value: Any, xs: list[Var]) -> Any:
     """``(*out_shape, N)``: d out / d inputs, its rows swept back together (see :func:`_rows`)."""
     oshape, m = shape_of(value), _size(value)
     n = sum(_size(v.value) for v in xs)
-    dtype = getattr(primal_of(value), "dtype", np.dtype(np.float64))
-    dtype = dtype if dtype.kind in "fc" else np.dtype(np.float64)
     node = tape.node_of(out)
     if node is None or m == 0:  # a constant or empty output: nothing to sweep
-        return np.zeros((*oshape, n), dtype=dtype)
+        return zeros_like_shape((*oshape, n), value)
     chunk = max(1, min(m, _CHUNK_ELEMENTS // _widest(tape, n)))
     parts = [
-        _rows(tape, node, oshape, xs, start, min(chunk, m - start), dtype)
+        _rows(tape, node, oshape, xs, start, min(chunk, m - start), value)
         for start in range(0, m, chunk)
     ]
     return ops.reshape(parts[0] if len(parts) == 1 else ops.concatenate(parts), (*oshape, n))
@@ -683,16 +687,17 @@ def _widest(tape: Tape, n: int) -> int:
 
 
 def _rows(
-    tape: Tape, node: int, oshape: tuple[int, ...], xs: list[Var], start: int, k: int, dtype: Any
+    tape: Tape, node: int, oshape: tuple[int, ...], xs: list[Var], start: int, k: int, like: Any
 ) -> Any:
     """Rows ``start .. start+k`` of the Jacobian, ``(k, N)``: one reverse pass whose
-    cotangents carry a leading batch axis of k output directions (the basis seeds)."""
-    seed = np.eye(k, math.prod(oshape), start, dtype=dtype).reshape((k, *oshape))
+    cotangents carry a leading batch axis of k output directions (the basis seeds), in
+    the float dtype and namespace of the output value ``like``."""
+    seed = ops.reshape(eye_like(k, math.prod(oshape), start, like), (k, *oshape))
     cts = backprop(tape.entries, {node: seed}, set(), False, batch=1)
     grads = [
         ops.reshape(cts[v._node], (k, -1))
         if v._node in cts
-        else np.zeros((k, _size(v.value)), dtype=dtype)
+        else zeros_like_shape((k, _size(v.value)), like)
         for v in xs
     ]
     return grads[0] if len(grads) == 1 else ops.concatenate(grads, axis=1)

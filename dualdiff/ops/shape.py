@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from .._util import ndim_of, primal_of, shape_of
+from .._namespace import NUMPY_TYPES, asarray_like, require
+from .._util import ndim_of, primal_of, shape_of, zeros_like_shape
 from ..core import REGISTRY, PerInput, Tracer, bind, defop
 
 
@@ -30,11 +31,12 @@ def _batch(t: Any, x: Any) -> tuple[int, ...]:
 # --- reshaping ------------------------------------------------------------------
 
 
-def _reshaping_op(name: str, primal: Any, doc: str) -> Any:
+def _reshaping_op(name: str, primal: Any, doc: str, api: Any = ...) -> Any:
     """An op that only rearranges elements: the tangent and cotangent are reshaped."""
     return defop(
         name,
         primal,
+        api=api,
         jvp=lambda t, ans, x, **p: reshape(t, _batch(t, x) + shape_of(ans)),
         vjp=lambda g, ans, x, **p: reshape(g, _batch(g, ans) + shape_of(x)),
         doc=doc,
@@ -51,7 +53,13 @@ _expand_dims = _reshaping_op(
     "x with new axes of length 1 inserted at ``axis``.",
 )
 _squeeze = _reshaping_op(
-    "squeeze", lambda x, *, axis: np.squeeze(x, axis), "x with length-1 axes removed."
+    "squeeze",
+    lambda x, *, axis: np.squeeze(x, axis),
+    "x with length-1 axes removed.",
+    # the array API names the axes to remove: None is every length-1 axis
+    api=lambda xp, x, *, axis: xp.squeeze(
+        x, axis=tuple(i for i, n in enumerate(x.shape) if n == 1) if axis is None else axis
+    ),
 )
 
 
@@ -276,8 +284,10 @@ def per_direction(rule: Any, t: Any, nb: int, ans: Any, args: Any, params: Any) 
 
 
 def _zeros_for(x: Any, batch: tuple[int, ...], like: Any) -> Any:
-    dtype = getattr(primal_of(like), "dtype", np.float64)
-    return np.zeros(batch + shape_of(x), dtype=dtype)
+    p = primal_of(like)
+    if isinstance(p, np.ndarray) or type(p) in NUMPY_TYPES:
+        return np.zeros(batch + shape_of(x), dtype=getattr(p, "dtype", np.float64))
+    return zeros_like_shape(batch + shape_of(x), p)
 
 
 def _joint_jvp(op: Any) -> Any:
@@ -308,6 +318,7 @@ def _stack_vjp(i: int, g: Any, ans: Any, *args: Any, axis: int) -> Any:
 _concatenate = defop(
     "concatenate",
     lambda *xs, axis: np.concatenate(xs, axis=axis),
+    api=lambda xp, *xs, axis: require(xp, "concat", "concatenate")(list(xs), axis=axis),
     jvp=PerInput(lambda i, t, ans, *args, axis: None),
     vjp=PerInput(_concat_vjp),
     joint_jvp=_joint_jvp(lambda *xs, axis: _concatenate(*xs, axis=axis)),
@@ -317,6 +328,7 @@ _concatenate = defop(
 _stack = defop(
     "stack",
     lambda *xs, axis: np.stack(xs, axis=axis),
+    api=lambda xp, *xs, axis: xp.stack(list(xs), axis=axis),
     jvp=PerInput(lambda i, t, ans, *args, axis: None),
     vjp=PerInput(_stack_vjp),
     joint_jvp=_joint_jvp(lambda *xs, axis: _stack(*xs, axis=axis)),
@@ -424,11 +436,19 @@ def batched_getitem(t: Any, nb: int, index: tuple[Any, ...]) -> Any:
 _getitem = defop(
     "getitem",
     lambda x, *, index: np.asarray(x)[index],  # a Python float indexes as a 0-d array
+    api=lambda xp, x, *, index: x[_index_in(index, x)],
     jvp=_getitem_jvp,
     vjp=lambda g, ans, x, *, index: batched_scatter(g, _nb(g, ans), index, shape_of(x)),
     doc="x[index]: slices, integers, integer arrays (repeats allowed), boolean masks.",
     vjp_batched=True,
 )
+
+
+def _index_in(index: tuple[Any, ...], x: Any) -> tuple[Any, ...]:
+    """``index`` for an array ``x`` of another namespace: NumPy index arrays moved there, and
+    a trailing Ellipsis (the array API wants every axis indexed or an Ellipsis)."""
+    items = tuple(asarray_like(i, x) if isinstance(i, np.ndarray) else i for i in index)
+    return items if any(i is Ellipsis for i in items) else (*items, Ellipsis)
 
 
 def getitem(x: Any, index: Any) -> Any:
@@ -443,6 +463,17 @@ def _scatter_primal(g: Any, *, index: tuple[Any, ...], shape: tuple[int, ...]) -
         out[index] = g
     else:
         np.add.at(out, index, g)
+    return out
+
+
+def _scatter_in(xp: Any, g: Any, *, index: tuple[Any, ...], shape: tuple[int, ...]) -> Any:
+    """:func:`_scatter_primal` in namespace ``xp``: basic indices assign, integer arrays add
+    up with the namespace's ``add.at`` (CuPy's; the array API has none)."""
+    out = zeros_like_shape(shape, g)
+    if _is_basic(index):
+        out[_index_in(index, out)] = g
+    else:
+        require(xp, "add.at", "scatter_add")(out, _index_in(index, out), g)
     return out
 
 
@@ -467,6 +498,7 @@ def batched_scatter(t: Any, nb: int, index: tuple[Any, ...], shape: tuple[int, .
 _scatter = defop(
     "scatter_add",
     _scatter_primal,
+    api=_scatter_in,
     jvp=_scatter_jvp,
     vjp=lambda c, ans, g, *, index, shape: batched_getitem(c, _nb(c, ans), index),
     doc="zeros(shape) with g added at ``index`` (repeated indices add up): the VJP of x[index].",

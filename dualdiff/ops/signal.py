@@ -24,7 +24,7 @@ from .._util import ndim_of, primal_of, shape_of
 from ..core import Tracer, defop
 from .complex import conj
 from .elementwise import where
-from .shape import getitem, reshape, scatter_add
+from .shape import batched_scatter, getitem, reshape
 
 # --- convolution --------------------------------------------------------------------------
 
@@ -238,8 +238,11 @@ def _gathered(t: Any, seg: _Segments, lo_weight: Any, hi_weight: Any) -> Any:
 
 
 def _scattered(g: Any, seg: _Segments, lo_weight: Any, hi_weight: Any, n: int) -> Any:
-    """The transpose of :func:`_gathered`: g's weighted values added at lo and hi."""
-    return scatter_add(g * lo_weight, seg.lo, (n,)) + scatter_add(g * hi_weight, seg.hi, (n,))
+    """The transpose of :func:`_gathered`: g's weighted values added at lo and hi (each of
+    g's leading batch axes, several cotangents, kept in front)."""
+    nb = ndim_of(g) - np.ndim(seg.lo)
+    lo = batched_scatter(g * lo_weight, nb, (seg.lo,), (n,))
+    return lo + batched_scatter(g * hi_weight, nb, (seg.hi,), (n,))
 
 
 def _interp_jvp_x(t: Any, ans: Any, x: Any, xp: Any, fp: Any, **params: Any) -> Any:
@@ -276,6 +279,7 @@ _interp = defop(
     jvp=(_interp_jvp_x, _interp_jvp_xp, _interp_jvp_fp),
     vjp=(_interp_vjp_x, _interp_vjp_xp, _interp_vjp_fp),
     doc="Piecewise-linear interpolation of knots (xp, fp) at x (any shape), as np.interp.",
+    vjp_batched=True,
 )
 
 

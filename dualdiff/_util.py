@@ -35,10 +35,33 @@ COMPARISONS: contextvars.ContextVar[Callable[..., None] | None] = contextvars.Co
 )
 
 
+def quiet_primal(x: Any) -> Any:
+    """The innermost primal, taken without counting as a read of it: for code that reports
+    its read itself (:func:`compare`), or that hands the value on to an op unchanged (an
+    index array). ``dd.compile``'s data values report every other read of ``.primal``."""
+    while isinstance(x, Tracer):
+        try:
+            x = x.value  # type: ignore[attr-defined]
+        except AttributeError:  # a tracer of another kind: its primal is all it has
+            x = x.primal
+    return x
+
+
+def handed_on(x: Any) -> Any:
+    """The value of traced ``x`` for an op that takes it as it is, as a parameter (an index
+    array). A recorder that listens hears of it: ``dd.compile`` makes the op read the new
+    array on replay, or, where no op it recorded took it, guards the whole value."""
+    value = quiet_primal(x)
+    listener = COMPARISONS.get()
+    if listener is not None:
+        listener(handed_on, (x,), value)
+    return value
+
+
 def compare(fn: Callable[..., Any], *operands: Any) -> Any:
     """``fn`` applied to the operands' primals (a comparison, a rounding: a value that
     steers the computation without a derivative), reported to a listening recorder."""
-    result = fn(*[primal_of(x) for x in operands])
+    result = fn(*[quiet_primal(x) for x in operands])
     listener = COMPARISONS.get()
     if listener is not None:
         listener(fn, operands, result)

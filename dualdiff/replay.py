@@ -15,26 +15,51 @@ afresh (``on_branch_change="record"``, the default) or raises
 :class:`BranchChanged` (``"raise"``). A replay never returns the derivative of
 a graph that the inputs would not have taken.
 
-What cannot be seen is not guarded: a value read in Python (``x.value``,
-``float(np.sum(x.value))``) is a constant of the recording, like a global the
-function reads. Integer and other non-float arguments are keys: a call with
-different ones records again.
+Integer and boolean arrays of arguments that are not differentiated (class labels,
+masks, index arrays) are inputs of the recording too, keyed by shape and dtype: a new
+batch of labels replays. Reading their values in Python (``int(labels[0])``,
+``if labels.sum() > 3:``) is a guard like a comparison (see :mod:`dualdiff.recording`).
+Other non-float arguments (Python numbers, strings) are keys: a call with different ones
+records again.
+
+What cannot be seen is not guarded: a value of a differentiated input read in Python
+(``x.value``, ``float(np.sum(x.value))``) is a constant of the recording, like a global
+the function reads.
+
+A compiled function counts its ``recordings`` and ``replays``; ``why()`` says what made
+the latest call record, and past ``warn_after`` recordings it warns once
+(:class:`~dualdiff.recording.RecordingWarning`), naming the same.
 """
 
 from __future__ import annotations
 
 import functools
 import threading
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
-from ._util import COMPARISONS, as_float, primal_of, shape_of
+from ._util import COMPARISONS, handed_on, primal_of, shape_of
 from .anomaly import is_detecting_anomalies
 from .core import REGISTRY, Rule, Tracer, bind, new_level
 from .pytree import TreeDef, tree_flatten, tree_map, tree_unflatten
+from .recording import (
+    DataTape,
+    Guard,
+    RecordingWarning,
+    call_site,
+    changed_array,
+    describe_change,
+    find_param_slots,
+    is_data,
+    is_input,
+    params_of,
+    signature,
+    whole_value,
+)
 from .reverse import Tape, Var, backprop, ones_like, plain, zeros_like
 from .transforms import REAL, _argnums, _check_output, _split_aux
 
@@ -42,7 +67,10 @@ __all__ = ["BACKENDS", "NO_RESULT", "Backend", "BranchChanged", "Compiled", "com
 
 
 class BranchChanged(RuntimeError):
-    """A replay's inputs take another branch than the recorded call did."""
+    """A replay's inputs take another branch than the recorded call did; ``reason`` says
+    which comparison (or read of a value) came out differently, and where it was made."""
+
+    reason: str = ""
 
 
 class Backend:
@@ -73,6 +101,7 @@ class _Step:
     grad_slots: tuple[tuple[int, int], ...]  # the slots a gradient flows through
     params: dict[str, Any]
     into: Callable[..., Any] | None = None  # the primal as a ufunc that writes to ``out=``
+    param_slots: tuple[tuple[tuple[Any, ...], int], ...] = ()  # (where in params, node)
 
 
 # Ops whose primal on arrays is exactly this NumPy function, which can write its result
@@ -107,27 +136,6 @@ def _writer(rule: Rule, params: dict[str, Any], ans: Any) -> Callable[..., Any] 
     return into if isinstance(ans, np.ndarray) and ans.ndim > 0 else None
 
 
-@dataclass(slots=True)
-class _Guard:
-    """A comparison made while recording, checked before step ``at`` on replay."""
-
-    at: int
-    fn: Callable[..., Any]
-    operands: tuple[tuple[int | None, Any], ...]  # (node, None) or (None, constant)
-    outcome: Any
-
-    def holds(self, env: list[Any]) -> bool:
-        values = [env[n] if n is not None else c for n, c in self.operands]
-        now = self.fn(*values)
-        if isinstance(now, np.ndarray) or isinstance(self.outcome, np.ndarray):
-            return bool(np.array_equal(now, self.outcome))
-        return bool(now == self.outcome)
-
-    def describe(self) -> str:
-        name = getattr(self.fn, "__name__", repr(self.fn))
-        return f"comparison '{name}' on {len(self.operands)} operand(s) before op {self.at}"
-
-
 @dataclass(eq=False)
 class _Backward:
     """A program's backward pass, recorded once as steps that read forward values."""
@@ -151,14 +159,14 @@ class _Backward:
 class _Program:
     """A recorded call: its ops, its guards, and where its inputs and outputs live."""
 
-    inputs: list[int]  # the node of each float input leaf, in flattened order
+    inputs: list[int]  # the node of each input leaf (float or data), in flattened order
     steps: list[_Step]
-    guards: list[_Guard]
+    guards: list[Guard]
     nodes: int
     out: tuple[int | None, Any]  # (node, None), or (None, a constant)
     aux: list[tuple[int | None, Any]]
     aux_tree: TreeDef | None
-    statics: list[Any]  # the non-float leaves of the recorded call (compared on replay)
+    statics: list[Any]  # the other leaves of the recorded call (compared on replay)
     grads: list[tuple[TreeDef, list[int]]]  # per differentiated argument: its input leaves
     replayable: bool = True
     buffers: dict[int, np.ndarray] = field(default_factory=dict)  # node -> its output buffer
@@ -181,6 +189,7 @@ class Compiled:
         has_aux: bool = False,
         on_branch_change: str = "record",
         backend: str = "source",
+        warn_after: int | None = 8,
     ) -> None:
         if on_branch_change not in ("record", "raise"):
             raise ValueError(
@@ -199,6 +208,9 @@ class Compiled:
         self.backend = backend
         self.recordings = 0  # calls that traced f: the first, new shapes, changed branches
         self.replays = 0
+        self.warn_after = warn_after
+        self._reason = ""  # why the latest recording happened
+        self._key: Any = None  # the signature of the latest recording
         self._programs: dict[Any, _Program] = {}
         self._fast: Callable[..., Any] | None = None  # the latest generated function
         self._latest: _Program | None = None
@@ -216,6 +228,12 @@ class Compiled:
                 return out
         return self._call(args)
 
+    def why(self) -> str:
+        """Why the latest recording happened: the first call, which argument's shape, dtype
+        or keyed value changed (old -> new), or which guard came out differently and where
+        it was made. An empty string before the first call."""
+        return self._reason
+
     @property
     def source(self) -> str:
         """The text of the module generated for the latest recording (``backend="source"``)."""
@@ -228,15 +246,22 @@ class Compiled:
 
     def _call(self, args: tuple[Any, ...]) -> Any:
         nums, single = _argnums(self.argnums, len(args), "compile")
-        signature = _signature(args, nums)
-        if signature is None or is_detecting_anomalies():
+        called = signature(args, nums)
+        if called is None or is_detecting_anomalies():
             # differentiated from outside, or checked op by op (detect_anomaly): no replay
             from .transforms import value_and_grad
 
             return value_and_grad(self.f, self.argnums, self.has_aux)(*args)
-        key, leaves, statics = signature
+        key, leaves, statics = called
         program = self._programs.get(key)
-        if program is not None and program.replayable and _same(program.statics, statics):
+        if program is None:
+            first = self._key is None
+            reason = "the first call" if first else describe_change(self.f, self._key, key)
+        elif not program.replayable:
+            reason = "its recording holds values of an outer transform, so it cannot replay"
+        elif not _same(program.statics, statics):
+            reason = changed_array(self.f, program.statics, statics, key)
+        else:
             backend = BACKENDS.get(self.backend)
             if backend is not None:
                 out = backend.run(self, program, _canonical(args, nums, leaves, statics), leaves)
@@ -247,36 +272,61 @@ class Compiled:
                 result = _replay(program, leaves)
                 self.replays += 1
                 return self._package(program, result, single)
-            except BranchChanged:
+            except BranchChanged as err:
                 if self.on_branch_change == "raise":
                     raise
+                reason = err.reason
         program, result = self._record(args, nums, leaves, statics)
         program.example = (_canonical(args, nums, leaves, statics), leaves, nums, single)
         self._programs[key] = self._latest = program
+        self._key = key
+        self._recorded(reason)
         return self._package(program, result, single)
+
+    def _recorded(self, reason: str) -> None:
+        """Note why this call recorded; warn once past ``warn_after`` recordings."""
+        name = getattr(self.f, "__name__", "f")
+        self._reason = f"recording {self.recordings} of {name}: {reason}"
+        if self.warn_after is not None and self.recordings == self.warn_after + 1:
+            warnings.warn(
+                RecordingWarning(
+                    f"dd.compile: {name} has recorded {self.recordings} times and replayed "
+                    f"{self.replays} times, so compiling it does not pay off. This time, "
+                    f"{reason}. Keep shapes and dtypes the same from call to call (drop or "
+                    "pad a short last batch), pass values that change as arrays rather than "
+                    "Python numbers, and compare traced values only where the branch "
+                    "matters; step.why() names what made the latest call record "
+                    "(warn_after=None silences this warning)."
+                ),
+                stacklevel=4,
+            )
 
     def _record(
         self, args: tuple[Any, ...], nums: tuple[int, ...], leaves: list[Any], statics: list[Any]
     ) -> tuple[_Program, tuple[Any, Any, list[Any]]]:
         """Trace ``f`` on a tape, keeping every comparison as a guard."""
         self.recordings += 1
-        guards: list[_Guard] = []
+        guards: list[Guard] = []
+        handed: dict[int, int] = {}  # guard -> id of a value handed on to an op as it is
         with new_level() as level:
-            tape = Tape._internal(level)
+            tape = cast(DataTape, DataTape._internal(level))
 
             def guard(fn: Callable[..., Any], operands: Any, outcome: Any) -> None:
                 ops = tuple(_operand(tape, x) for x in operands)
-                guards.append(_Guard(len(tape.entries), fn, ops, _frozen(outcome)))
+                if fn is handed_on:  # dropped if a recorded op took it (see _program)
+                    handed[len(guards)], fn = id(outcome), whole_value
+                guards.append(Guard(len(tape.entries), fn, ops, _frozen(outcome), call_site()))
 
             token = COMPARISONS.set(guard)
             try:
-                xs = [tape._new_var(x) for x in leaves]
+                xs = [tape.new_data(x) if is_data(x) else tape._new_var(x) for x in leaves]
                 out = self.f(*_rebuild(args, nums, xs, statics))
             finally:
                 COMPARISONS.reset(token)
                 tape._release_leaves()
         out, aux = _split_aux(out, self.has_aux, "compile")
-        program = _program(tape, xs, out, aux, guards, statics, _grad_layout(args, nums))
+        layout = _grad_layout(args, nums)
+        program = _program(tape, xs, out, aux, (guards, handed), statics, layout)
         env = _env_of(tape, program.nodes)
         value = _value(program, env)
         _check_output(value, "dd.compile", REAL)  # the dtype is part of the key: once suffices
@@ -323,50 +373,6 @@ def compile(  # the public name, like torch.compile
 # --- the signature of a call -------------------------------------------------------------
 
 
-def _is_float(x: Any) -> bool:
-    if type(x) is float or isinstance(x, np.floating):
-        return True
-    return isinstance(x, np.ndarray) and x.dtype.kind == "f"
-
-
-def _signature(
-    args: tuple[Any, ...], nums: tuple[int, ...]
-) -> tuple[Any, list[Any], list[Any]] | None:
-    """(cache key, float input leaves, other leaves), or None for traced arguments.
-    Differentiated arguments are all inputs (ints promoted to float); elsewhere float
-    leaves are inputs and the rest are keys."""
-    key: list[Any] = []
-    leaves: list[Any] = []
-    statics: list[Any] = []
-    for i, arg in enumerate(args):
-        flat, td = tree_flatten(arg)
-        key.append(td)
-        for x in flat:
-            if isinstance(x, Tracer):
-                return None
-            if _is_float(x):
-                leaves.append(x)
-                key.append((type(x), shape_of(x), getattr(x, "dtype", None)))
-            elif i in nums:
-                x = as_float(x)
-                leaves.append(x)
-                key.append((type(x), shape_of(x), getattr(x, "dtype", None)))
-            else:
-                statics.append(np.array(x) if isinstance(x, np.ndarray) else x)
-                key.append(_static_key(x))
-    return tuple(key), leaves, statics
-
-
-def _static_key(x: Any) -> Any:
-    if isinstance(x, np.ndarray):
-        return ("array", x.shape, x.dtype)
-    try:
-        hash(x)
-    except TypeError:
-        return ("object", id(x))
-    return ("value", type(x), x)
-
-
 def _same(recorded: list[Any], now: list[Any]) -> bool:
     """Equal non-float leaves (arrays by value; the rest are in the cache key)."""
     return all(
@@ -383,7 +389,7 @@ def _rebuild(
     out = []
     for i, arg in enumerate(args):
         flat, td = tree_flatten(arg)
-        new = [next(it_x) if i in nums or _is_float(x) else next(it_s) for x in flat]
+        new = [next(it_x) if i in nums or is_input(x) else next(it_s) for x in flat]
         out.append(tree_unflatten(td, new))
     return out
 
@@ -395,7 +401,7 @@ def _grad_layout(args: tuple[Any, ...], nums: tuple[int, ...]) -> list[tuple[Tre
         flat, td = tree_flatten(arg)
         idx = [count + k for k, x in enumerate(flat)] if i in nums else []
         starts.append((td, idx))
-        count += len(flat) if i in nums else sum(_is_float(x) for x in flat)
+        count += len(flat) if i in nums else sum(is_input(x) for x in flat)
     return [starts[i] for i in nums]
 
 
@@ -417,11 +423,15 @@ def _program(
     xs: list[Var],
     out: Any,
     aux: Any,
-    guards: list[_Guard],
+    guarded: tuple[list[Guard], dict[int, int]],
     statics: list[Any],
     grads: list[tuple[TreeDef, list[int]]],
 ) -> _Program:
+    """The program of a recording. ``guarded``: the guards, and those that guard a value
+    handed on to an op (an index array), which go where a recorded op took that value."""
     steps, replayable = _steps_of(tape)
+    found = find_param_slots(tape, steps)
+    guards = [g for k, g in enumerate(guarded[0]) if guarded[1].get(k) not in found]
     aux_leaves, aux_tree = tree_flatten(aux) if aux is not None else ([], None)
     program = _Program(
         inputs=[x._node for x in xs],
@@ -514,7 +524,7 @@ def _recordable(step: _Step) -> Rule | None:
     """The rule whose VJPs for this step's gradient inputs can be recorded as steps
     (relu's with its mask as an op), or None."""
     rule = step.rule
-    if REGISTRY.get(rule.name) is not rule:
+    if REGISTRY.get(rule.name) is not rule or step.param_slots:
         return None
     if rule is _RELU:
         return _RELU_RECORDABLE
@@ -642,7 +652,7 @@ def _execute(
     steps: list[_Step],
     env: list[Any],
     buffers: dict[int, np.ndarray] | None,
-    guards: list[_Guard] | None = None,
+    guards: list[Guard] | None = None,
     entries: list[Any] | None = None,
 ) -> None:
     """Run ``steps`` on ``env`` (node -> value): each one primal call, its output written
@@ -658,15 +668,16 @@ def _execute(
         for pos, src in step.slots:
             vals[pos] = env[src]
         out = buffers.get(step.node) if buffers is not None and step.into else None
+        params = params_of(step, env) if step.param_slots else step.params
         if out is not None:
             ans = step.into(*vals, out=out)  # type: ignore[misc]
         else:
-            ans = step.rule.primal(*vals, **step.params)
+            ans = step.rule.primal(*vals, **params)
             if buffers is not None and step.into:
                 buffers[step.node] = ans
         env[step.node] = ans
         if entries is not None and step.grad_slots:
-            entries.append((step.rule, step.node, tuple(vals), step.grad_slots, step.params, ans))
+            entries.append((step.rule, step.node, tuple(vals), step.grad_slots, params, ans))
     for guard in guards[g:]:
         _check(guard, env)
 
@@ -682,13 +693,20 @@ def _unshared(x: Any, buffers: list[np.ndarray], ids: set[int]) -> Any:
     return x.copy() if any(np.may_share_memory(x, b) for b in buffers) else x
 
 
-def _check(guard: _Guard, env: list[Any]) -> None:
+def _check(guard: Guard, env: list[Any]) -> None:
     if not guard.holds(env):
-        raise BranchChanged(
-            f"dd.compile: the {guard.describe()} comes out differently on these inputs, so "
-            "they take another branch than the recorded call; record again "
-            "(on_branch_change='record') or keep the inputs on the recorded branch"
-        )
+        raise _changed(guard, env)
+
+
+def _changed(guard: Guard, env: list[Any]) -> BranchChanged:
+    """The error for a guard that came out differently, with the reason ``why()`` gives."""
+    reason = guard.changed(env)
+    err = BranchChanged(
+        f"dd.compile: {reason}: these inputs take another branch than the recorded call; "
+        "record again (on_branch_change='record') or keep the inputs on the recorded branch"
+    )
+    err.reason = reason
+    return err
 
 
 def _value(program: _Program, env: list[Any]) -> Any:

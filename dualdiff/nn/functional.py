@@ -18,7 +18,7 @@ import numpy as np
 
 from .._lazy import is_lazy
 from .._namespace import asarray_like, namespace, to_numpy
-from .._util import primal_of, shape_of
+from .._util import compare, primal_of, quiet_primal, shape_of
 from ..core import Tracer
 from ..ops import (
     getitem,
@@ -141,12 +141,21 @@ def cross_entropy(logits: Any, labels: Any, reduction: str = "mean") -> Any:
 def _picked(logits: Any, labels: Any) -> Any:
     """``z[..., label]`` for each sample: an index on NumPy; on another namespace, the sum of
     z times the labels' one-hot rows (the array API has no scatter for the index's VJP)."""
-    labels = primal_of(labels)
+    traced, labels = labels, quiet_primal(labels)
     n_classes = shape_of(logits)[-1]
     xp = namespace(logits, labels)  # NumPy labels of dask logits: Dask's
-    _check_labels(labels, n_classes, xp)
-    if xp is np:
-        return getitem(logits, (*np.indices(labels.shape, sparse=True), labels))
+    if isinstance(traced, Tracer):  # labels of dd.compile: checked again on each replay
+
+        def check_of_the_labels(values: Any) -> bool:
+            _check_labels(values, n_classes, xp)
+            return True
+
+        check_of_the_labels.__name__ = "check of the labels"
+        compare(check_of_the_labels, traced)
+    else:
+        _check_labels(labels, n_classes, xp)
+    if xp is np:  # traced labels stay an input of the index (a new batch replays)
+        return getitem(logits, (*np.indices(labels.shape, sparse=True), traced))
     classes = xp.arange(n_classes, device=array_api_compat.device(labels))
     one_hot = xp.astype(labels[..., None] == classes, primal_of(logits).dtype)
     return sum(logits * one_hot, axis=-1)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._namespace import NUMPY_TYPES, asarray_like, require
-from .._util import ndim_of, primal_of, shape_of, zeros_like_shape
+from .._util import compare, handed_on, ndim_of, primal_of, quiet_primal, shape_of, zeros_like_shape
 from ..core import REGISTRY, PerInput, Tracer, bind, defop
 
 
@@ -372,7 +372,7 @@ def normalize_index(index: Any) -> tuple[Any, ...]:
         index = (index,)
     out: list[Any] = []
     for item in index:
-        item = primal_of(item)
+        item = _traced_index(item) if isinstance(item, Tracer) else item
         if isinstance(item, list):
             item = np.asarray(item)
         if isinstance(item, np.ndarray) and item.dtype == bool:
@@ -385,6 +385,19 @@ def normalize_index(index: Any) -> tuple[Any, ...]:
         else:
             out.append(item)
     return tuple(out)
+
+
+def _traced_index(item: Tracer) -> Any:
+    """A traced index item's value. An integer array goes into the op as it is (where
+    ``dd.compile`` finds it: a replay gives the op the new array); one integer, or the
+    positions of a mask, is a value read (a guard under ``dd.compile``)."""
+    value = quiet_primal(item)
+    kind = np.result_type(value).kind
+    if kind in "iu" and np.ndim(value) == 0:
+        return compare(operator.index, item)
+    if kind == "b":
+        return compare(np.asarray, item)
+    return handed_on(item)
 
 
 def _is_basic(index: tuple[Any, ...]) -> bool:

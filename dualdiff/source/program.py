@@ -16,6 +16,7 @@ import numpy as np
 
 from ..core import bind
 from ..pytree import tree_unflatten
+from ..recording import is_data, is_float, params_of
 from ..reverse import backprop, ones_like, plain, zeros_like
 from .arrays import Placeholder, real, rebound
 from .lines import NotExpressible, Var, same_value
@@ -23,7 +24,8 @@ from .rules import Traced, conform, wrap
 from .trace import Trace, activate
 
 if TYPE_CHECKING:
-    from ..replay import _Guard, _Program, _Step
+    from ..recording import Guard
+    from ..replay import _Program, _Step
 
 __all__ = ["Call", "Code", "ProgramTrace", "trace_program"]
 
@@ -97,7 +99,7 @@ def _inputs(
         found: list[tuple[Any, str]] = []
         _walk(tr, arg, name, checks, found)
         for x, expr in found:
-            if i in call.nums or _is_float(x):
+            if i in call.nums or _is_input(x):
                 node, leaf = next(inputs)
                 checks.append(_leaf_check(tr, leaf, expr))
                 env[node] = wrap(tr.input(leaf, f"v{node + 1}", expr))
@@ -107,10 +109,10 @@ def _inputs(
     return checks, described, env
 
 
-def _is_float(x: Any) -> bool:
-    from ..replay import _is_float as is_float
-
-    return is_float(x)
+def _is_input(x: Any) -> bool:
+    """A leaf of an argument that is not differentiated that is an input all the same (a
+    float, or a data array: integer labels, a mask, an index array)."""
+    return is_float(x) or is_data(x)
 
 
 def _walk(tr: Trace, x: Any, expr: str, checks: list[list[Any]], found: list[Any]) -> None:
@@ -190,7 +192,7 @@ def _forward(tr: Trace, program: _Program, env: dict[int, Any]) -> None:
             _guard(tr, guards[g], env, step.node)
             g += 1
         tr.scope = ""
-        out = bind(step.rule, _values(step, env), step.params)
+        out = bind(step.rule, _values(step, env), _params(step, env))
         env[step.node] = _named(tr, out, f"v{step.node + 1}")
     for guard in guards[g:]:
         _guard(tr, guard, env, None)
@@ -201,6 +203,12 @@ def _values(step: _Step, env: dict[int, Any]) -> list[Any]:
     for pos, src in step.slots:
         vals[pos] = env[src]
     return vals
+
+
+def _params(step: _Step, env: dict[int, Any]) -> dict[str, Any]:
+    """The step's parameters, an input array at each parameter slot (an index) as its
+    placeholder: the op's code then reads the program's variable."""
+    return params_of(step, {node: _q(env[node]) for _, node in step.param_slots})
 
 
 def _named(tr: Trace, out: Any, label: str) -> Any:
@@ -217,7 +225,7 @@ def _named(tr: Trace, out: Any, label: str) -> Any:
     return wrap(alias)
 
 
-def _guard(tr: Trace, guard: _Guard, env: dict[int, Any], before: int | None) -> None:
+def _guard(tr: Trace, guard: Guard, env: dict[int, Any], before: int | None) -> None:
     """A branch of the recording as an ``if`` that stops a call taking another branch."""
     operands = [_q(env[n]) if n is not None else c for n, c in guard.operands]
     name = getattr(guard.fn, "__name__", "comparison")
@@ -274,6 +282,10 @@ class _Pullbacks:
             return self._g
         self.named = True
         self.tr.scope = f"{self.step.rule.name}: the adjoint of v{self.step.node + 1}"
+        if self.step.param_slots and not isinstance(g, Traced):
+            # a constant cotangent meets an input among the parameters (an index): the
+            # rule's ops must be written as code, so the cotangent becomes a variable
+            g = wrap(self.tr.value(self.tr.parts(g), g))
         self._g = _adjoint(self.tr, g, self.step.node)
         return self._g
 
@@ -301,7 +313,8 @@ def _backward(tr: Trace, program: _Program, env: dict[int, Any]) -> dict[int, An
         if step.grad_slots:
             rule = replace(step.rule, vjp=_Pullbacks(tr, step))  # type: ignore[arg-type]
             vals = tuple(_values(step, env))
-            entries.append((rule, step.node, vals, step.grad_slots, step.params, env[step.node]))
+            params = _params(step, env)
+            entries.append((rule, step.node, vals, step.grad_slots, params, env[step.node]))
     seed = ones_like(real(_q(env[node])))
     cts = backprop(entries, {node: seed}, set(), False)
     tr.scope = "the gradient"

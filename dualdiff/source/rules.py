@@ -64,7 +64,7 @@ def apply(tr: Trace, rule: Rule, args: Any, params: dict[str, Any]) -> Any:
             raise NotExpressible(f"op '{rule.name}' on a {type(a).__name__} of another transform")
     qs = [a.q if isinstance(a, Traced) else a for a in args]
     values = [real(q) for q in qs]
-    expected = call_primal(rule, values, params)
+    expected = call_primal(rule, values, real(params))  # an index may be a placeholder
     folded = _fold(tr, rule, args, expected)
     if folded is not None:
         return folded

@@ -193,3 +193,58 @@ def test_signal_fit_reaches_the_least_squares_spectrum_fit(example, capsys) -> N
     truth = np.concatenate([mod.TRUE[k] for k in ("amplitude", "frequency", "phase")])
     np.testing.assert_allclose(fitted, truth, atol=0.06)  # the noise (sd 0.1) moves the optimum
     assert "frequency" in capsys.readouterr().out
+
+
+def test_dask_logistic_is_numpys_gradient_descent_on_a_cluster(example, capsys) -> None:
+    pytest.importorskip("distributed")
+    out = example("dask_logistic").main(processes=False)  # threads: a quicker start
+    assert "dashboard: http" in capsys.readouterr().out
+    # the cluster's steps are NumPy's steps on the same data, to rounding
+    np.testing.assert_allclose(out["w"], out["w_numpy"], rtol=1e-12, atol=1e-14)
+    assert out["b"] == pytest.approx(out["b_numpy"], rel=1e-12, abs=1e-14)
+    np.testing.assert_allclose(out["losses"], out["losses_numpy"], rtol=1e-12)
+    assert out["losses"][0] == pytest.approx(np.log(2), rel=1e-14)  # w = 0: every p = 1/2
+    # the maximum-likelihood fit by Newton's method: gradient descent comes within 5e-4
+    A = np.hstack([out["X"], np.ones((len(out["X"]), 1))])
+    y, theta = out["y"], np.zeros(A.shape[1])
+    for _ in range(20):
+        s = 1 / (1 + np.exp(-A @ theta))
+        theta -= np.linalg.solve(A.T @ (A * (s * (1 - s))[:, None]), A.T @ (s - y))
+    z = A @ theta
+    best = np.mean(np.logaddexp(0, z) - y * z)
+    assert best <= out["losses"][-1] < best + 5e-4
+
+
+def test_gpu_mlp_without_a_gpu_says_so(example, monkeypatch, capsys) -> None:
+    mod = example("gpu_mlp")
+    monkeypatch.setattr(mod, "gpu_namespace", lambda: (None, "CuPy finds no CUDA device"))
+    assert mod.main() == {}
+    assert "no GPU: CuPy finds no CUDA device" in capsys.readouterr().out
+
+
+def test_gpu_mlp_trains_on_a_gpu_when_there_is_one(example, capsys) -> None:
+    mod = example("gpu_mlp")
+    out = mod.main(epochs=3, steps=4)
+    if mod.gpu_namespace()[0] is None:
+        assert out == {} and "no GPU" in capsys.readouterr().out
+        return
+    assert out["digits"]["test_accuracy"] > 0.9
+    assert out["wide"]["losses"][-1] < out["wide"]["losses"][0]
+
+
+def test_gpu_mlp_code_on_array_api_strict_matches_numpy(example) -> None:
+    """The example's functions on a strict array-API namespace (no GPU needed): the same
+    losses and accuracies as on NumPy, step by step."""
+    xp = pytest.importorskip("array_api_strict")
+    pytest.importorskip("sklearn")
+    mod = example("gpu_mlp")
+    strict, numpy = (
+        mod.wide(xp, width=64, batch=128, steps=4),
+        mod.wide(np, width=64, batch=128, steps=4),
+    )
+    np.testing.assert_allclose(strict["losses"], numpy["losses"], rtol=1e-5)
+    assert numpy["losses"][-1] < numpy["losses"][0]
+    strict, numpy = mod.digits(xp, epochs=1), mod.digits(np, epochs=1)
+    for key in ("loss", "val_loss", "val_accuracy"):
+        np.testing.assert_allclose(strict["history"][key], numpy["history"][key], rtol=1e-5)
+    assert numpy["test_accuracy"] > 0.8

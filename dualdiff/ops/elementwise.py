@@ -556,8 +556,18 @@ def nan_to_num(
 
 
 def _sigmoid_np(x: Any) -> Any:
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    return _sigmoid_in(np, x)
+
+
+def _sigmoid_in(xp: Any, x: Any) -> Any:
+    """sigmoid with namespace ``xp``'s functions: e ** -|x| never overflows."""
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def _softplus_in(xp: Any, x: Any) -> Any:
+    """softplus with namespace ``xp``'s functions: max(x, 0) + log1p(e ** -|x|)."""
+    return xp.where(x > 0, x, xp.zeros_like(x)) + xp.log1p(xp.exp(-xp.abs(x)))
 
 
 def _sigmoid_py(x: float) -> float:
@@ -576,18 +586,21 @@ relu = elementwise(
     unary(lambda x: _py_max(x, 0.0), lambda x: np.maximum(x, 0)),
     derivs=lambda ans, x: mask(primal_of(x) > 0, ans),
     doc="max(x, 0) (derivative 0 at 0).",
+    api=lambda xp, x: xp.where(x > 0, x, xp.zeros_like(x)),
 )
 sigmoid = elementwise(
     "sigmoid",
     unary(_sigmoid_py, _sigmoid_np),
     derivs=lambda ans, x: ans * (1 - ans),
     doc="1 / (1 + e ** -x), stable for large |x|.",
+    api=_sigmoid_in,
 )
 softplus = elementwise(
     "softplus",
     unary(_softplus_py, lambda x: np.logaddexp(0, x)),
     derivs=lambda ans, x: sigmoid(x),
     doc="ln(1 + e ** x), stable for large |x|.",
+    api=_softplus_in,
 )
 stop_gradient = elementwise(
     "stop_gradient",

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .._lazy import maybe_any
+from .._namespace import namespace
 from .._util import compare, mask, ndim_of, normalize_axes, primal_of, shape_of, zeros_like_shape
 from ..core import Tracer, defop
 from .elementwise import exp, log, where
@@ -49,7 +50,7 @@ def _count(x: Any, axis: tuple[int, ...]) -> int:
     return math.prod(shape[a] for a in axis)
 
 
-def _reduction_op(name: str, np_fn: Any, jvp: Any, vjp: Any, doc: str) -> Any:
+def _reduction_op(name: str, np_fn: Any, jvp: Any, vjp: Any, doc: str, api: Any = ...) -> Any:
     op = defop(
         name,
         lambda x, *, axis, keepdims: np_fn(x, axis=axis, keepdims=keepdims),
@@ -58,6 +59,7 @@ def _reduction_op(name: str, np_fn: Any, jvp: Any, vjp: Any, doc: str) -> Any:
         kind="reduction",
         doc=doc,
         vjp_batched=True,  # the reduced axes are negative: batch axes in front stay apart
+        api=api,
     )
 
     def public(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
@@ -148,11 +150,29 @@ def _logsumexp_np(x: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
     x = np.asarray(x)
     if x.dtype.kind in "biu":  # integers and booleans: float64, not NumPy's float16 for int8
         x = x.astype(np.float64)
-    m = np.max(x, axis=axis, keepdims=True, initial=-np.inf)  # empty: log(0) = -inf
-    m = np.where(np.isfinite(m), m, 0)
+    m = _finite_max(np, x, axis)
     with np.errstate(divide="ignore"):
         out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
     return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def _logsumexp_in(xp: Any, x: Any, *, axis: tuple[int, ...], keepdims: bool) -> Any:
+    """logsumexp with namespace ``xp``'s functions (integers and booleans as float64)."""
+    if xp.isdtype(x.dtype, ("bool", "integral")):
+        x = xp.astype(x, xp.float64)
+    m = _finite_max(xp, x, axis)
+    out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
+    return out if keepdims else xp.squeeze(out, axis=axis)
+
+
+def _finite_max(xp: Any, x: Any, axis: Any) -> Any:
+    """max(x) along ``axis``, the axes kept, and 0 where it is not finite (on NumPy, an
+    empty group's max is -inf, so log(0) = -inf follows)."""
+    if xp is np:
+        m = np.max(x, axis=axis, keepdims=True, initial=-np.inf)
+        return np.where(np.isfinite(m), m, 0)
+    m = xp.max(x, axis=axis, keepdims=True)
+    return xp.where(xp.isfinite(m), m, xp.zeros_like(m))
 
 
 _logsumexp = _reduction_op(
@@ -165,6 +185,7 @@ _logsumexp = _reduction_op(
     ),
     vjp=lambda g, ans, x, *, axis, keepdims: _expand(g, x, axis, keepdims) * softmax(x, axis=axis),
     doc="log(sum(exp(x))) over ``axis``, computed stably (shifted by the max).",
+    api=_logsumexp_in,
 )
 
 
@@ -178,11 +199,9 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False, *, b: Any = None
     x, b = broadcast_to(x, shape), broadcast_to(b, shape)
     # shift by the largest x that has a weight (a constant: the result does not depend on it)
     unweighted = np.equal(primal_of(b), 0)
-    m = np.max(
-        np.where(unweighted, -np.inf, primal_of(x)), axis=axes, keepdims=True, initial=-np.inf
-    )
-    m = np.where(np.isfinite(m), m, 0)
-    if not isinstance(b, Tracer) and np.any(unweighted):  # terms that are 0 whatever x is:
+    weighted_x = np.where(unweighted, -np.inf, primal_of(x))
+    m = _finite_max(namespace(weighted_x), weighted_x, axes)
+    if not isinstance(b, Tracer) and maybe_any(unweighted):  # terms that are 0 whatever x is:
         x = where(unweighted, m, x)  # keep their exp from overflowing (0 * inf)
     out = log(sum(b * exp(x - m), axis=axes, keepdims=True)) + m
     return out if keepdims else reshape(out, _reduced_shape(shape, axes))
@@ -191,8 +210,8 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False, *, b: Any = None
 def _max_shift(x: Any, axis: Any) -> Any:
     """max(x) along ``axis`` (kept for broadcasting; 0 where not finite) as a constant:
     subtracting it changes neither softmax nor any of its derivatives."""
-    m = np.max(primal_of(x), axis=axis, keepdims=True, initial=-np.inf)
-    return np.where(np.isfinite(m), m, 0)
+    p = primal_of(x)
+    return _finite_max(namespace(p), p, axis)
 
 
 def log_softmax(x: Any, axis: Any = -1) -> Any:

@@ -93,6 +93,8 @@ class Linear(Module):
         try:  # matmul, not @: an array of another namespace may refuse a Var operand
             y = matmul(x, self.weight)
         except ValueError as err:  # checked only on failure: the happy path stays one op
+            if np.shape(primal_of(x))[-1:] == (self.in_features,):
+                raise  # not the shape: another device, say
             raise ValueError(
                 f"Linear({self.in_features}, {self.out_features}): input has shape "
                 f"{np.shape(primal_of(x))}, but its last axis must be {self.in_features} "

@@ -54,7 +54,9 @@ def swept(fn: Callable[..., Any], xs: Sequence[Any]) -> Any:
     """The Jacobian ``(m, N)`` by ``dd.jacrev`` (one batched sweep)."""
     blocks = dd.jacrev(fn, argnums=tuple(range(len(xs))))(*xs)
     m = np.size(fn(*(primal(x) for x in xs)))
-    return dd.concatenate([dd.reshape(b, (m, np.size(primal(x)))) for b, x in zip(blocks, xs)], 1)
+    return dd.concatenate(
+        [dd.reshape(b, (m, np.size(primal(x)))) for b, x in zip(blocks, xs, strict=True)], 1
+    )
 
 
 def check(fn: Callable[..., Any], xs: list[Any], second: bool) -> None:
@@ -112,3 +114,54 @@ def test_walk_covers_the_registry() -> None:
     """Every registry op is walked: elementwise by its twin, the rest by their cases."""
     walked = set(ELEMENTWISE) | set(STRUCTURAL)
     assert set(REGISTRY) <= walked, sorted(set(REGISTRY) - walked)
+
+
+# --- the engine around the rules ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("batched", [False, True])
+def test_a_rule_not_marked_batched_gets_one_row_at_a_time(batched: bool) -> None:
+    """A user op's VJP rule (``vjp_batched`` off by default) sees cotangents shaped like the
+    output, one output row at a time; marked, it sees the whole batch."""
+    seen: list[tuple[int, ...]] = []
+
+    def vjp(g: Any, ans: Any, x: Any) -> Any:
+        seen.append(np.shape(g))
+        return g * 3.0 * x**2
+
+    name = f"test_jacrev_cube_{batched}"
+    cube = dd.register_op(
+        name, lambda x: x**3, jvp=lambda t, ans, x: t * 3.0 * x**2, vjp=vjp, vjp_batched=batched
+    )
+    x = np.array([0.5, -1.0, 2.0, 1.5])
+    try:
+        jac = dd.jacrev(lambda v: cube(v[::-1]) * 2.0)(x)
+    finally:
+        dd.REGISTRY.pop(name, None)
+    np.testing.assert_allclose(jac, np.fliplr(np.diag(6.0 * x[::-1] ** 2)), rtol=1e-15)
+    assert seen == ([(4, 4)] if batched else [(4,)] * 4)
+
+
+def test_rows_in_chunks_equal_one_sweep(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a small bound on a sweep's elements, the rows go in several sweeps."""
+    from dualdiff import transforms
+
+    a = np.random.default_rng(0).standard_normal((7, 5))
+    f = lambda x: dd.tanh(a @ x) * dd.sum(x**2)
+    x = np.linspace(-1.0, 1.0, 5)
+    whole = dd.jacrev(f)(x)
+    monkeypatch.setattr(transforms, "_CHUNK_ELEMENTS", 14)  # two rows of seven a sweep
+    np.testing.assert_allclose(dd.jacrev(f)(x), whole, rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(whole, rowwise(f, [x]), **TOL)
+
+
+def test_complex_inputs_real_and_holomorphic_outputs() -> None:
+    """Complex inputs: rows are gradients (JAX's convention) for a real output, and the
+    complex derivatives for a holomorphic one, as built row by row."""
+    z = np.array([0.3 + 1.2j, -0.7 + 0.4j, 1.1 - 0.5j])
+    real_f = lambda z: dd.abs(z * z[::-1]) + dd.real(dd.exp(z))
+    np.testing.assert_allclose(swept(real_f, [z]), rowwise(real_f, [z]), **TOL)
+    holo = lambda z: dd.exp(z) * z[::-1]
+    jac = dd.jacrev(holo, holomorphic=True)(z)
+    expected = np.diag(np.exp(z) * z[::-1]) + np.fliplr(np.diag(np.exp(z)))
+    np.testing.assert_allclose(jac, expected, **TOL)  # d/dz_j of exp(z_i) z_(n-1-i)

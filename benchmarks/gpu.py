@@ -31,9 +31,9 @@ import numpy as np
 if __package__ in (None, ""):  # run as a script: python benchmarks/gpu.py
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import dd_cases, peer_cases  # noqa: E402
-from benchmarks import problems as P  # noqa: E402
-from benchmarks.cases import Skip  # noqa: E402
+from benchmarks import dd_cases, peer_cases
+from benchmarks import problems as P
+from benchmarks.cases import Skip
 
 SIZES = {"784": ((784, 1024, 1024, 10), 256), "4096": ((4096, 4096, 4096, 10), 4096)}
 TOL = 1e-3  # float32 against float64: about 1e-6 without TF32 (TF32 would give about 1e-3)

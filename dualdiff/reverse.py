@@ -16,7 +16,7 @@ import numpy as np
 
 from ._namespace import NUMPY_TYPES, asarray_like, dtype_kind, namespace
 from ._util import as_float, is_complex, ones_like_shape, primal_of, shape_of, zeros_like_shape
-from .core import Rule, Tracer, bind, call_primal, current_level, new_level
+from .core import Rule, Tracer, _op_error, bind, call_primal, current_level, new_level
 from .ops import sum_to_shape
 from .ops.complex import real, real_valued_vjp
 from .ops.shape import per_direction
@@ -338,6 +338,8 @@ def backprop(
             prev = cts.get(inode)
             if prev is None:
                 cts[inode] = c  # may be shared (an add passes g on): never written into
+            elif type(prev) is float:
+                cts[inode] = prev + c
             elif inode in owned and _adds_in_place(prev, c):
                 prev += c
             else:
@@ -469,11 +471,9 @@ class Var(ArrayOps):
         entry as :func:`bind` would record, without the generic dispatch."""
         tape = _hot_tape(self._tape)
         if tape is not None:
-            inputs: list[tuple[int, int]] = []
-            x, y = _plain_input(tape, a, 0, inputs), _plain_input(tape, b, 1, inputs)
-            if not isinstance(x, Tracer) and not isinstance(y, Tracer):
-                ans = call_primal(rule, (x, y), _EMPTY)
-                return tape._record(rule, (x, y), tuple(inputs), _EMPTY, ans)
+            out = _record2(tape, rule, a, b)
+            if out is not None:
+                return out
         return bind(rule, (a, b), _EMPTY)
 
     def _process(self, rule: Rule, args: Sequence[Any], params: dict[str, Any]) -> Any:
@@ -531,6 +531,30 @@ def _hot_tape(tape: Tape | None) -> Tape | None:
     return tape if tape._recording and (active is None or active is tape) else None
 
 
+def _record2(tape: Tape, rule: Rule, a: Any, b: Any) -> Var | None:
+    """:func:`_record_plain` for an operator's two inputs, NumPy values only (numbers,
+    arrays), with the commonest inputs (Vars of ``tape``, constants) read inline."""
+    own_a = type(a) is Var and a._tape is tape
+    own_b = type(b) is Var and b._tape is tape
+    if own_a and own_b:
+        x, y, inputs = a.value, b.value, ((0, a._node), (1, b._node))
+    elif own_a and type(b) in NUMPY_TYPES:
+        x, y, inputs = a.value, b, ((0, a._node),)
+    elif own_b and type(a) in NUMPY_TYPES:
+        x, y, inputs = a, b.value, ((1, b._node),)
+    else:
+        found: list[tuple[int, int]] = []
+        x, y = _plain_input(tape, a, 0, found), _plain_input(tape, b, 1, found)
+        inputs = tuple(found)
+    if type(x) not in NUMPY_TYPES or type(y) not in NUMPY_TYPES:
+        return None
+    try:
+        ans = rule.primal(x, y)
+    except (ValueError, TypeError, IndexError) as err:
+        raise _op_error(rule, (x, y), _EMPTY, err) from err
+    return tape._record(rule, (x, y), inputs, _EMPTY, ans)
+
+
 def _record_plain(tape: Tape, rule: Rule, args: Sequence[Any], params: dict[str, Any]) -> Any:
     """The hot path of recording: every traced input is a Var of ``tape`` (no nesting,
     nothing to watch), whose value may be a Dual of an outer transform (``hvp``).
@@ -539,11 +563,17 @@ def _record_plain(tape: Tape, rule: Rule, args: Sequence[Any], params: dict[str,
     inputs: list[tuple[int, int]] = []
     duals = False
     for i, a in enumerate(args):
-        if isinstance(a, Tracer):
+        if type(a) is Var and a._tape is tape:  # the commonest input, read inline
+            vals[i] = v = a.value
+            inputs.append((i, a._node))
+        elif isinstance(a, Tracer):
             vals[i] = v = _plain_input(tape, a, i, inputs)
+        else:
+            continue
+        if isinstance(v, Tracer):
             if isinstance(v, Var):
                 return None  # a Var of an outer tape inside: outer tapes must record it too
-            duals = duals or isinstance(v, Tracer)
+            duals = True
     # no Var is left among the values: the primal, or the Duals' op, is all there is to run
     ans = bind(rule, vals, params) if duals else call_primal(rule, vals, params)
     return tape._record(rule, tuple(vals), tuple(inputs), params, ans)

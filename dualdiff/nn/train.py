@@ -280,7 +280,11 @@ def _save(
     history: History,
     stopper: _EarlyStopping,
 ) -> None:
-    extra = {"best": stopper.best, "waited": stopper.waited, "best_epoch": history.best_epoch or 0}
+    extra: dict[str, Any] = {
+        "best": stopper.best,
+        "waited": stopper.waited,
+        "best_epoch": history.best_epoch or 0,
+    }
     for name, value in (stopper.best_state or {}).items():
         extra[f"{_BEST}{name}"] = value
     save_checkpoint(

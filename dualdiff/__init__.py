@@ -17,6 +17,7 @@ from .core import REGISTRY, register_elementwise, register_op
 from .forward import Dual
 from .ops import *  # noqa: F403
 from .pytree import tree_flatten, tree_map, tree_unflatten
+from .recording import RecordingWarning
 from .replay import BranchChanged, Compiled, compile
 from .reverse import Tape, TapeError, Var
 from .source.export import export_source
@@ -48,7 +49,8 @@ __version__ = "0.1.0"
 
 # the ops (dd.sin, dd.matmul ...) are listed by their modules: dualdiff.ops.__all__
 __all__ = [
-    "REGISTRY", "BranchChanged", "Compiled", "Dual", "GradientCheckError", "Tape", "TapeError",
+    "REGISTRY", "BranchChanged", "Compiled", "Dual", "GradientCheckError", "RecordingWarning",
+    "Tape", "TapeError",
     "Var", "check_grad", "compile", "data", "derivative", "detect_anomaly", "evaluation_trace",
     "export_source",
     "grad", "hessian", "hvp", "jacfwd", "jacobian", "jacrev", "jvp", "nn", "numeric", "optim",

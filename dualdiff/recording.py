@@ -243,12 +243,23 @@ class Guard:
 
     def describe(self) -> str:
         name = getattr(self.fn, "__name__", repr(self.fn))
-        what = name if " " in name else f"comparison '{name}'"  # "read of a value" ...
+        if " " in name:  # "read of a value", "check of the labels" ...
+            what = name
+        elif name in _COMPARED:
+            what = f"comparison '{name}'"
+        else:
+            what = f"result of {name}()"
         if self.site is None:
             return f"{what} before op {self.at}"
         file, line, fn = self.site
         code = linecache.getline(file, line).strip()
         return f"{what} at {file}:{line} in {fn}" + (f": `{code}`" if code else "")
+
+
+_COMPARED = frozenset({
+    "lt", "le", "gt", "ge", "eq", "ne", "bool", "less", "less_equal", "greater",
+    "greater_equal", "equal", "not_equal",
+})  # fmt: skip
 
 
 def _equal(a: Any, b: Any) -> bool:
@@ -264,7 +275,9 @@ def _shown(outcome: Any) -> str:
     """An outcome as a reason names it."""
     if isinstance(outcome, np.ndarray) and outcome.size > 8:
         return f"an array of shape {outcome.shape}"
-    return repr(outcome)
+    if isinstance(outcome, np.ndarray):
+        return np.array2string(outcome, separator=", ")
+    return repr(outcome.item() if isinstance(outcome, np.generic) else outcome)
 
 
 # --- index arrays among the parameters of ops ----------------------------------------------

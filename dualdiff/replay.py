@@ -180,7 +180,11 @@ class _Program:
 
 class Compiled:
     """``f`` recorded once and replayed; a call returns what
-    :func:`dualdiff.value_and_grad` would: ``(value, grad)``, or ``((value, aux), grad)``."""
+    :func:`dualdiff.value_and_grad` would: ``(value, grad)``, or ``((value, aux), grad)``.
+
+    ``recordings`` counts the calls that traced ``f`` (the first, new shapes or dtypes,
+    changed keys, changed branches) and ``replays`` the others; :meth:`why` says what
+    made the latest call record."""
 
     def __init__(
         self,
@@ -200,6 +204,11 @@ class Compiled:
             raise ValueError(
                 f"dd.compile: backend must be one of {sorted({'replay', *BACKENDS})}, "
                 f"got {backend!r}"
+            )
+        if warn_after is not None and (isinstance(warn_after, bool) or warn_after < 0):
+            raise ValueError(
+                f"dd.compile: warn_after must be a count of recordings (>= 0) or None, "
+                f"got {warn_after!r}"
             )
         self.f = f
         self.argnums = argnums
@@ -276,15 +285,16 @@ class Compiled:
                 if self.on_branch_change == "raise":
                     raise
                 reason = err.reason
+        self._recording(reason)
         program, result = self._record(args, nums, leaves, statics)
         program.example = (_canonical(args, nums, leaves, statics), leaves, nums, single)
         self._programs[key] = self._latest = program
         self._key = key
-        self._recorded(reason)
         return self._package(program, result, single)
 
-    def _recorded(self, reason: str) -> None:
-        """Note why this call recorded; warn once past ``warn_after`` recordings."""
+    def _recording(self, reason: str) -> None:
+        """Count a recording and note why; warn once past ``warn_after`` recordings."""
+        self.recordings += 1
         name = getattr(self.f, "__name__", "f")
         self._reason = f"recording {self.recordings} of {name}: {reason}"
         if self.warn_after is not None and self.recordings == self.warn_after + 1:
@@ -305,7 +315,6 @@ class Compiled:
         self, args: tuple[Any, ...], nums: tuple[int, ...], leaves: list[Any], statics: list[Any]
     ) -> tuple[_Program, tuple[Any, Any, list[Any]]]:
         """Trace ``f`` on a tape, keeping every comparison as a guard."""
-        self.recordings += 1
         guards: list[Guard] = []
         handed: dict[int, int] = {}  # guard -> id of a value handed on to an op as it is
         with new_level() as level:
@@ -354,20 +363,26 @@ def compile(  # the public name, like torch.compile
     *,
     on_branch_change: str = "record",
     backend: str = "source",
+    warn_after: int | None = 8,
 ) -> Compiled:
     """``dd.value_and_grad(f, argnums, has_aux)``, recorded once and then replayed.
 
-    Calls whose float inputs have the recorded shapes and dtypes (and whose other
-    arguments are equal) rerun the recorded forward and backward passes on the
-    new values. If a comparison made on a traced value comes out differently,
-    the call records again (``on_branch_change="record"``) or raises
-    :class:`BranchChanged` (``"raise"``).
+    Calls whose float inputs, and whose integer and boolean arrays in arguments that
+    are not differentiated (labels, masks, index arrays), have the recorded shapes and
+    dtypes, and whose other arguments are equal, rerun the recorded forward and
+    backward passes on the new values. If a comparison made on a traced value, or a
+    read of a label's value in Python, comes out differently, the call records again
+    (``on_branch_change="record"``) or raises :class:`BranchChanged` (``"raise"``).
 
     ``backend="source"`` runs each recorded program as one generated Python function
     (``.source`` shows it); ``"replay"`` steps through the recorded ops. Programs the
     generator cannot write (ops outside NumPy) replay either way.
+
+    The result counts its ``recordings`` and ``replays``, and ``why()`` says what made
+    the latest call record. After ``warn_after`` recordings it warns once with a
+    :class:`~dualdiff.RecordingWarning` that says the same (``None``: never).
     """
-    return Compiled(f, argnums, has_aux, on_branch_change, backend)
+    return Compiled(f, argnums, has_aux, on_branch_change, backend, warn_after)
 
 
 # --- the signature of a call -------------------------------------------------------------

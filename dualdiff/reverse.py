@@ -536,6 +536,7 @@ def _record2(tape: Tape, rule: Rule, a: Any, b: Any) -> Var | None:
     arrays), with the commonest inputs (Vars of ``tape``, constants) read inline."""
     own_a = type(a) is Var and a._tape is tape
     own_b = type(b) is Var and b._tape is tape
+    inputs: tuple[tuple[int, int], ...]
     if own_a and own_b:
         x, y, inputs = a.value, b.value, ((0, a._node), (1, b._node))
     elif own_a and type(b) in NUMPY_TYPES:

@@ -168,8 +168,12 @@ def test_digits_mlp_trains_on_cupy_as_on_numpy() -> None:
     """The digits MLP (AdamW, cosine schedule, fit with validation) for two epochs."""
     pytest.importorskip("sklearn")
     on_cpu, on_gpu_ = digits(np, epochs=2), digits(cp, epochs=2)
-    for key in ("loss", "val_loss", "val_accuracy"):
+    for key in ("loss", "val_loss"):
         np.testing.assert_allclose(on_gpu_["history"][key], on_cpu["history"][key], rtol=1e-3)
+    # an accuracy moves by whole digits: one of the 450 test digits may tip either way
+    np.testing.assert_allclose(
+        on_gpu_["history"]["val_accuracy"], on_cpu["history"]["val_accuracy"], atol=1.5 / 450
+    )
 
 
 def test_mlp_parameters_and_gradients_stay_on_the_gpu() -> None:

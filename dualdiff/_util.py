@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ._namespace import NUMPY_TYPES, device_of, dtype_kind, namespace
+from ._namespace import NUMPY_TYPES, device_of, dtype_kind, namespace, require
 from .core import Tracer
 
 
@@ -61,11 +61,33 @@ def handed_on(x: Any) -> Any:
 def compare(fn: Callable[..., Any], *operands: Any) -> Any:
     """``fn`` applied to the operands' primals (a comparison, a rounding: a value that
     steers the computation without a derivative), reported to a listening recorder."""
-    result = fn(*[quiet_primal(x) for x in operands])
+    values = [quiet_primal(x) for x in operands]
+    result = _numpy_function_for(fn, values)(*values)
     listener = COMPARISONS.get()
     if listener is not None:
         listener(fn, operands, result)
     return result
+
+
+def is_foreign(x: Any) -> bool:
+    """Whether ``x`` is an array of a namespace other than NumPy's (not a tracer)."""
+    return (
+        type(x) not in NUMPY_TYPES
+        and not isinstance(x, (np.ndarray, Tracer))
+        and namespace(x) is not np
+    )
+
+
+def _numpy_function_for(fn: Callable[..., Any], values: list[Any]) -> Callable[..., Any]:
+    """NumPy's ``fn`` (``np.equal``, ``np.isfinite``) as the function of that name in the
+    namespace of ``values`` when they are another namespace's arrays; other functions as
+    they are."""
+    if not any(is_foreign(v) for v in values):
+        return fn
+    name = getattr(fn, "__name__", "")
+    if getattr(np, name, None) is not fn:
+        return fn
+    return require(namespace(*values), name, name)  # type: ignore[no-any-return]
 
 
 def as_float(x: Any) -> Any:

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from .._namespace import dtype_kind
 from .._util import mask, primal_of
 from ..core import Rule, defop
 from .elementwise import divide, reciprocal, where
@@ -32,6 +33,7 @@ _MINUS_I = complex(0.0, -1.0)  # -1j itself has a real part of -0.0, which print
 real = defop(
     "real",
     np.real,
+    api=lambda xp, z: xp.real(z) if dtype_kind(z.dtype) == "c" else z,
     jvp=lambda t, ans, z: real(t),
     vjp=lambda g, ans, z: g,  # complex(g, 0): the engine keeps it real until it meets z
     doc="Re z, elementwise (x itself for a real x).",
@@ -40,6 +42,7 @@ real = defop(
 imag = defop(
     "imag",
     np.imag,
+    api=lambda xp, z: xp.imag(z) if dtype_kind(z.dtype) == "c" else xp.zeros_like(z),
     jvp=lambda t, ans, z: imag(t),
     vjp=lambda g, ans, z: g * _MINUS_I,  # Re(-i g t) = g Im t
     doc="Im z, elementwise (0 for a real x).",

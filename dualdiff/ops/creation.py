@@ -20,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from .._util import compare, primal_of, shape_of
+from .._namespace import dtype_kind
+from .._util import compare, is_foreign, primal_of, shape_of
 from ..core import Tracer, defop
 from .shape import stack
 
@@ -36,12 +37,21 @@ def _cast(x: Any, *, dtype: str) -> Any:
 
 def _dtype_of(x: Any) -> str:
     """The name of x's dtype (``"float32"``): a parameter that prints as it reads."""
-    return np.result_type(primal_of(x)).name
+    p = primal_of(x)
+    return str(p.dtype).rsplit(".", 1)[-1] if is_foreign(p) else np.result_type(p).name
+
+
+def _cast_in(xp: Any, x: Any, *, dtype: str) -> Any:
+    """:func:`_cast` in namespace ``xp`` (``dtype`` names one of its dtypes)."""
+    if dtype_kind(x.dtype) == "c" and np.dtype(dtype).kind != "c":
+        x = xp.real(x)
+    return xp.astype(x, getattr(xp, dtype))
 
 
 _astype = defop(
     "astype",
     _cast,
+    api=_cast_in,
     jvp=lambda t, ans, x, *, dtype: _astype(t, dtype=dtype),
     vjp=lambda g, ans, x, *, dtype: _astype(g, dtype=_dtype_of(x)),
     doc="x cast to a floating or complex ``dtype`` (linear: tangents are cast alike).",

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .._namespace import asarray_like, dtype_kind, namespace
 from .._util import as_float, compare, ndim_of, primal_of, shape_of
 from ..core import defop
 from .elementwise import reciprocal, where
@@ -29,7 +30,7 @@ from .linalg import (
     constant,
     diag_embed,
     diagonal,
-    float_dtype,
+    float_eps,
     from_triangle,
     keeps_linalg_error,
     matmul,
@@ -77,10 +78,14 @@ def _ties(values: np.ndarray, factor: int) -> np.ndarray:
     """Pairs (i, j), i != j, of ``values`` (shape ``(..., K)``) equal to within rounding:
     ``factor`` ulps of the largest magnitude, the accuracy of the factorization."""
     k = values.shape[-1]
-    eps = np.finfo(values.dtype).eps if values.dtype.kind == "f" else np.finfo(float).eps
-    tol = factor * eps * np.max(np.abs(values), axis=-1, initial=0.0)[..., None, None]
-    close = np.abs(values[..., :, None] - values[..., None, :]) <= tol
-    return close & ~np.eye(k, dtype=bool)
+    xp = namespace(values)
+    eps = xp.finfo(values.dtype if dtype_kind(values.dtype) == "f" else xp.float64).eps
+    largest = xp.max(xp.abs(values), axis=-1) if k else xp.zeros(values.shape[:-1])
+    close = (
+        xp.abs(values[..., :, None] - values[..., None, :])
+        <= factor * eps * largest[..., None, None]
+    )
+    return close & ~asarray_like(np.eye(k, dtype=bool), values)
 
 
 def _used(cotangent: Any) -> np.ndarray:
@@ -94,7 +99,7 @@ def _either(used: np.ndarray) -> np.ndarray:
 
 def _reciprocal_where(x: Any, defined: np.ndarray, undefined: np.ndarray) -> Any:
     """1 / x where ``defined``, nan where ``undefined``, 0 elsewhere (constant masks)."""
-    fill = constant(np.where(undefined, np.nan, 0.0), x)
+    fill = where(undefined, constant(np.nan, x), constant(0.0, x))
     return where(defined, reciprocal(where(defined, x, 1.0)), fill)
 
 
@@ -102,7 +107,7 @@ def _inverse_gaps(w: Any, ties: np.ndarray, undefined: np.ndarray) -> Any:
     """F[..., i, j] = 1 / (w_j - w_i) off the diagonal, 0 on it and at ``ties``, except nan
     where ``undefined`` (the ties whose vectors the derivative needs)."""
     gaps = row(w) - col(w)
-    off = ~np.eye(shape_of(w)[-1], dtype=bool)
+    off = ~asarray_like(np.eye(shape_of(w)[-1], dtype=bool), ties)
     return _reciprocal_where(gaps, off & ~ties, undefined)
 
 
@@ -132,6 +137,7 @@ def _cholesky_vjp(g: Any, ans: Any, a: Any) -> Any:
 _cholesky = defop(
     "cholesky",
     np.linalg.cholesky,
+    api="linalg.cholesky",
     jvp=_cholesky_jvp,
     vjp=_cholesky_vjp,
     kind="linalg",
@@ -159,6 +165,11 @@ def cholesky(a: Any, /, *, upper: bool = False) -> Any:
 def _qr_primal(a: Any) -> np.ndarray:
     q, r = np.linalg.qr(a)
     return np.concatenate([q, r], axis=-2)
+
+
+def _qr_in(xp: Any, a: Any) -> Any:
+    q, r = xp.linalg.qr(a)
+    return xp.concat([q, r], axis=-2)
 
 
 def _unpack_qr(packed: Any, a: Any) -> tuple[Any, Any]:
@@ -190,6 +201,7 @@ def _qr_vjp(g: Any, ans: Any, a: Any) -> Any:
 _qr = defop(
     "qr",
     _qr_primal,
+    api=_qr_in,
     jvp=_qr_jvp,
     vjp=_qr_vjp,
     kind="linalg",
@@ -236,6 +248,18 @@ def _eigh_primal(a: Any, *, lower: bool) -> np.ndarray:
     return np.concatenate([w[..., None, :], v], axis=-2)
 
 
+def _symmetric_in(xp: Any, a: Any, lower: bool) -> Any:
+    """The symmetric matrices that the lower (or upper) triangles of ``a`` stand for: the
+    array API leaves open which triangle its eigh reads."""
+    part = xp.tril(a, k=-1) if lower else xp.triu(a, k=1)
+    return part + xp.matrix_transpose(part) + (a - xp.tril(a, k=-1) - xp.triu(a, k=1))
+
+
+def _eigh_in(xp: Any, a: Any, *, lower: bool) -> Any:
+    w, v = xp.linalg.eigh(_symmetric_in(xp, a, lower))
+    return xp.concat([w[..., None, :], v], axis=-2)
+
+
 def _unpack_eigh(packed: Any) -> tuple[Any, Any]:
     w = getitem(packed, (Ellipsis, 0, slice(None)))
     return w, getitem(packed, (Ellipsis, slice(1, shape_of(packed)[-2]), slice(None)))
@@ -263,6 +287,7 @@ def _eigh_vjp(g: Any, ans: Any, a: Any, *, lower: bool) -> Any:
 _eigh = defop(
     "eigh",
     _eigh_primal,
+    api=_eigh_in,
     jvp=_eigh_jvp,
     vjp=_eigh_vjp,
     kind="linalg",
@@ -303,6 +328,7 @@ def _eigvalsh_vjp(g: Any, ans: Any, a: Any, *, lower: bool) -> Any:
 _eigvalsh = defop(
     "eigvalsh",
     lambda a, *, lower: np.linalg.eigvalsh(a, UPLO="L" if lower else "U"),
+    api=lambda xp, a, *, lower: xp.linalg.eigvalsh(_symmetric_in(xp, a, lower)),
     jvp=_eigvalsh_jvp,
     vjp=_eigvalsh_vjp,
     kind="linalg",
@@ -329,6 +355,11 @@ def _svd_primal(a: Any, *, hermitian: bool) -> np.ndarray:
     return np.concatenate([u, s[..., None, :], np.swapaxes(vh, -1, -2)], axis=-2)
 
 
+def _svd_in(xp: Any, a: Any, *, hermitian: bool) -> Any:
+    u, s, vh = xp.linalg.svd(a, full_matrices=False)
+    return xp.concat([u, s[..., None, :], xp.matrix_transpose(vh)], axis=-2)
+
+
 def _unpack_svd(packed: Any, a: Any) -> tuple[Any, Any, Any]:
     """(U, s, V) from the packed [U; s; V] of a (..., M, N)."""
     m = shape_of(a)[-2]
@@ -342,9 +373,10 @@ def _svd_masks(s: Any, a: Any) -> tuple[np.ndarray, np.ndarray]:
     ps = primal_of(s)
     factor = max(shape_of(a)[-2:])
     ties = _ties(ps, factor)
-    eps = np.finfo(ps.dtype).eps
-    zero = ps <= factor * eps * np.max(ps, axis=-1, initial=0.0, keepdims=True)
-    return ties, zero
+    if not shape_of(ps)[-1]:
+        return ties, ps > 0
+    largest = namespace(ps).max(ps, axis=-1, keepdims=True)
+    return ties, ps <= factor * float_eps(s) * largest
 
 
 def _svd_jvp(t: Any, ans: Any, a: Any, *, hermitian: bool) -> Any:
@@ -394,6 +426,7 @@ def _svd_vjp(g: Any, ans: Any, a: Any, *, hermitian: bool) -> Any:
 _svd = defop(
     "svd",
     _svd_primal,
+    api=_svd_in,
     jvp=_svd_jvp,
     vjp=_svd_vjp,
     kind="linalg",
@@ -441,6 +474,7 @@ def _svdvals_vjp(g: Any, ans: Any, a: Any, *, hermitian: bool) -> Any:
 _svdvals = defop(
     "svdvals",
     lambda a, *, hermitian: np.linalg.svd(a, compute_uv=False, hermitian=hermitian),
+    api=lambda xp, a, *, hermitian: xp.linalg.svdvals(a),
     jvp=_svdvals_jvp,
     vjp=_svdvals_vjp,
     kind="linalg",
@@ -461,6 +495,14 @@ def svdvals(x: Any, /, *, hermitian: bool = False) -> Any:
 # --- least squares -------------------------------------------------------------------------
 
 
+def _count_above(s: Any, cutoff: float) -> int:
+    """How many singular values ``s`` (descending) exceed ``cutoff`` times the largest."""
+    if not shape_of(s)[-1]:
+        return 0
+    xp = namespace(s)
+    return int(xp.sum(xp.astype(s > cutoff * xp.max(s), xp.int64)))
+
+
 @keeps_linalg_error
 def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple[Any, Any, int, Any]:
     """``np.linalg.lstsq``: (x, residuals, rank, s) for a ``(M, N)`` and b ``(M,)`` or
@@ -474,18 +516,18 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple[Any, Any, int, Any]:
             f"lstsq: a must be two-dimensional (M, N), got shape {shape_of(a)}"
         )
     m, n = shape_of(a)
-    eps = np.finfo(float_dtype(a)).eps
+    eps = float_eps(a)
     cutoff = max(m, n) * eps if rcond is None else (eps if rcond < 0 else rcond)
     x = matmul(pinv(a, rcond=cutoff), b)
     s = svdvals(a)
-    rank = compare(lambda sv: int(np.count_nonzero(sv > cutoff * np.max(sv, initial=0))), s)
+    rank = compare(lambda sv: _count_above(sv, cutoff), s)
     if rank == n and m > n:
         r = matmul(a, x) - b
         residuals = sum(r * r, axis=0)
         if ndim_of(b) == 1:
             residuals = reshape(residuals, (1,))
     else:
-        residuals = np.empty((0,), dtype=float_dtype(a))
+        residuals = constant(np.zeros((0,)), a)
     return x, residuals, rank, s
 
 

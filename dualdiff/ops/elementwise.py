@@ -17,7 +17,18 @@ from typing import Any
 import numpy as np
 
 from .._lazy import maybe_any, surely_all
-from .._util import binary, compare, is_complex, mask, primal_of, shape_of, unary, zeros_like_shape
+from .._namespace import asarray_like, dtype_kind, namespace
+from .._util import (
+    binary,
+    compare,
+    is_complex,
+    is_foreign,
+    mask,
+    primal_of,
+    shape_of,
+    unary,
+    zeros_like_shape,
+)
 from ..core import Tracer, elementwise
 from .creation import astype
 
@@ -43,7 +54,8 @@ negative = elementwise("negative", unary(operator.neg, np.negative), derivs=-1, 
 
 
 def _both_zero(x: Any, y: Any) -> Any:
-    return np.logical_and(np.equal(x, 0), np.equal(y, 0))
+    xp = namespace(x, y)
+    return xp.logical_and(xp.equal(x, 0), xp.equal(y, 0))
 
 
 def _pow_dx(ans: Any, x: Any, y: Any) -> Any:
@@ -51,7 +63,7 @@ def _pow_dx(ans: Any, x: Any, y: Any) -> Any:
     (the formula would give 0 * inf there; elsewhere a zero exponent gives 0 * x**-1 = 0)."""
     if (type(y) is float or type(y) is int) and y != 0:  # x ** 2.0: nothing to guard
         return y * power(x, y - 1)
-    if not isinstance(y, Tracer) and not maybe_any(np.equal(y, 0)):
+    if not isinstance(y, Tracer) and not maybe_any(namespace(y).equal(y, 0)):
         return y * power(x, y - 1)
     zero = compare(_both_zero, x, y)  # reads x: dd.compile learns of it (see replay.py)
     if not maybe_any(zero):
@@ -62,7 +74,8 @@ def _pow_dx(ans: Any, x: Any, y: Any) -> Any:
 def _pow_dy(ans: Any, x: Any, y: Any) -> Any:
     """d/dy x**y = x**y log x, and 0 where x == 0 (the limit along y > 0; the formula
     would give 0 * -inf there, or inf * 0 for y < 0)."""
-    zero = np.equal(primal_of(x), 0)
+    p = primal_of(x)
+    zero = namespace(p).equal(p, 0)
     if not maybe_any(zero):
         return ans * log(x)
     safe_x = where(zero, 1.0, x)
@@ -79,9 +92,12 @@ power = elementwise(
 
 def _float64(x: Any) -> Any:
     """x promoted to float64 or wider, as np.float_power promotes its inputs."""
+    p = primal_of(x)
+    if is_foreign(p):  # the namespace's float64, or its complex128
+        return x if dtype_kind(p.dtype) == "c" else astype(x, "float64")
     if isinstance(x, Tracer):
-        dtype = np.result_type(primal_of(x), np.float64)
-        return x if np.result_type(primal_of(x)) == dtype else astype(x, dtype)
+        dtype = np.result_type(p, np.float64)
+        return x if np.result_type(p) == dtype else astype(x, dtype)
     return np.asarray(x, dtype=np.result_type(x, np.float64))
 
 
@@ -330,7 +346,8 @@ arctan2 = elementwise(
 def _over(v: Any, r: Any) -> Any:
     """v / r, and 0 where r == 0 (at every order): hypot's derivative at the origin is
     taken as 0, as dd.norm's at a zero vector."""
-    zero = np.equal(primal_of(r), 0)
+    p = primal_of(r)
+    zero = namespace(p).equal(p, 0)
     if not maybe_any(zero):
         return divide(v, r)
     return where(zero, 0.0, divide(v, where(zero, 1.0, r)))
@@ -480,9 +497,17 @@ def _where_primal(c: Any, x: Any, y: Any) -> Any:
     return np.where(c, x, y)
 
 
+def _where_in(xp: Any, c: Any, x: Any, y: Any) -> Any:
+    """:func:`_where_primal` in namespace ``xp``: a Python condition becomes an array there."""
+    if not hasattr(c, "shape"):
+        c = asarray_like(c, x if hasattr(x, "shape") else y, xp.bool)
+    return xp.where(c, x, y)
+
+
 where = elementwise(
     "where",
     _where_primal,
+    api=_where_in,
     derivs=(
         None,
         lambda ans, c, x, y: mask(primal_of(c), ans),

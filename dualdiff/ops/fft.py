@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .._util import ndim_of, primal_of, shape_of
+from .._util import is_foreign, ndim_of, primal_of, shape_of
 from ..core import Tracer, defop
 from .complex import conj, real
 from .shape import concatenate, getitem
@@ -148,7 +148,7 @@ _ifftshift = defop(
 
 
 def _array(a: Any) -> Any:
-    return a if isinstance(a, (Tracer, np.ndarray)) else np.asarray(a)
+    return a if isinstance(a, (Tracer, np.ndarray)) or is_foreign(a) else np.asarray(a)
 
 
 def _norm(norm: str | None, op: str) -> str:

@@ -16,7 +16,8 @@ from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 
-from .._util import as_float, ndim_of, primal_of, shape_of
+from .._namespace import asarray_like, dtype_kind, namespace
+from .._util import as_float, is_foreign, ndim_of, primal_of, shape_of
 from ..core import Tracer, defop
 from .elementwise import multiply
 from .reductions import sum
@@ -33,15 +34,29 @@ def matrix_transpose(x: Any) -> Any:
     return swapaxes(x, -1, -2)
 
 
-def float_dtype(x: Any) -> np.dtype:
-    """The floating dtype of ``x``'s values (float64 for integers and Python numbers)."""
-    dtype = getattr(primal_of(x), "dtype", None)
-    return dtype if dtype is not None and dtype.kind in "fc" else np.dtype(np.float64)
+def float_dtype(x: Any) -> Any:
+    """The floating dtype of ``x``'s values (float64 for integers and Python numbers), a
+    dtype of ``x``'s namespace."""
+    p = primal_of(x)
+    dtype = getattr(p, "dtype", None)
+    if dtype is not None and dtype_kind(dtype) in "fc":
+        return dtype
+    return namespace(p).float64 if is_foreign(p) else np.dtype(np.float64)
 
 
-def constant(values: Any, like: Any) -> np.ndarray:
-    """``values`` as an array in ``like``'s float dtype (masks must not turn float32 into
-    float64)."""
+def float_eps(x: Any) -> float:
+    """The machine epsilon of ``x``'s floating dtype (of its real part for complex)."""
+    p = primal_of(x)
+    finfo = namespace(p).finfo if is_foreign(p) else np.finfo
+    return float(finfo(float_dtype(x)).eps)
+
+
+def constant(values: Any, like: Any) -> Any:
+    """``values`` (NumPy's) as an array in ``like``'s float dtype (masks must not turn float32
+    into float64), namespace and device."""
+    p = primal_of(like)
+    if is_foreign(p):
+        return asarray_like(values, p, float_dtype(p))
     return np.asarray(values, dtype=float_dtype(like))
 
 
@@ -54,7 +69,11 @@ def tri(x: Any, k: int = 0) -> np.ndarray:
 def diagonal(x: Any, offset: int = 0) -> Any:
     """``np.linalg.diagonal``: the diagonal ``offset`` of each matrix, shape ``(..., K)``."""
     rows, cols = shape_of(x)[-2:]
-    i = np.arange(max(0, -offset), max(0, min(rows, cols - offset)))
+    start, stop = max(0, -offset), max(0, min(rows, cols - offset))
+    if is_foreign(primal_of(x)):  # the array API indexes no pairs of arrays: mask and sum
+        on_diagonal = sum(x * constant(np.eye(rows, cols, offset), x), axis=-1)
+        return getitem(on_diagonal, (Ellipsis, slice(start, stop)))
+    i = np.arange(start, stop)
     return getitem(x, (Ellipsis, i, i + offset))
 
 
@@ -112,7 +131,7 @@ def real_only(name: str, *args: Any) -> None:
     """Refuse complex traced inputs where the rules are the real formulas (a conjugate
     transpose would be needed): better an error than a wrong derivative."""
     for a in args:
-        if isinstance(a, Tracer) and float_dtype(a).kind == "c":
+        if isinstance(a, Tracer) and dtype_kind(float_dtype(a)) == "c":
             raise TypeError(
                 f"dd.linalg.{name} differentiates real matrices; its derivative for complex "
                 "input is not implemented (holomorphic solve, inv and det are; split a "
@@ -269,6 +288,7 @@ def _lift(t: Any, x: Any, ans: Any) -> Any:
 _solve = defop(
     "solve",
     np.linalg.solve,
+    api="linalg.solve",
     jvp=(
         lambda t, ans, a, b: -_solve(a, matmul(_lift(t, a, ans), ans)),
         lambda t, ans, a, b: _solve(a, _lift(t, b, ans)),
@@ -318,6 +338,15 @@ def _tri_solve_primal(a: Any, b: Any, *, lower: bool, trans: int, unit_diagonal:
     return np.linalg.solve(np.swapaxes(t, -1, -2) if trans else t, b)
 
 
+def _tri_solve_in(xp: Any, a: Any, b: Any, *, lower: bool, trans: int, unit_diagonal: bool) -> Any:
+    """:func:`_tri_solve_primal` in namespace ``xp``: its general solver on the triangle."""
+    k = (-1 if lower else 1) if unit_diagonal else 0
+    t = xp.tril(a, k=k) if lower else xp.triu(a, k=k)
+    if unit_diagonal:
+        t = t + xp.eye(a.shape[-1], dtype=a.dtype, device=a.device)
+    return xp.linalg.solve(xp.matrix_transpose(t) if trans else t, b)
+
+
 def _tri_mask(a: Any, lower: bool, unit_diagonal: bool) -> np.ndarray:
     """The 0/1 mask of the entries of ``a`` that the solve reads (and differentiates)."""
     mask = tri(a, -1 if unit_diagonal else 0)
@@ -346,6 +375,7 @@ def _tri_vjp_b(g: Any, ans: Any, a: Any, b: Any, **flags: Any) -> Any:
 _solve_tri = defop(
     "solve_triangular",
     _tri_solve_primal,
+    api=_tri_solve_in,
     jvp=(_tri_jvp_a, lambda t, ans, a, b, **flags: _solve_tri(a, _lift(t, b, ans), **flags)),
     vjp=(_tri_vjp_a, _tri_vjp_b),
     kind="linalg",
@@ -354,6 +384,13 @@ _solve_tri = defop(
 )
 
 _TRANS = {0: 0, 1: 1, 2: 1, "N": 0, "T": 1, "C": 1}
+
+
+def _finite(x: Any) -> bool:
+    """Whether every value of ``x`` is finite (no inf, no nan)."""
+    p = primal_of(x)
+    xp = namespace(p)
+    return bool(xp.all(xp.isfinite(p)))
 
 
 @keeps_linalg_error
@@ -373,7 +410,7 @@ def solve_triangular(
     if trans not in _TRANS:
         raise ValueError(f"solve_triangular: trans must be 0, 1, 2, 'N', 'T' or 'C', got {trans!r}")
     a, b = as_float(a), as_float(b)
-    if check_finite and not (np.isfinite(primal_of(a)).all() and np.isfinite(primal_of(b)).all()):
+    if check_finite and not (_finite(a) and _finite(b)):
         raise ValueError("solve_triangular: array must not contain infs or NaNs")
     flags = {"lower": bool(lower), "trans": _TRANS[trans], "unit_diagonal": bool(unit_diagonal)}
     return vector_case(_solve_tri, a, b, **flags)
@@ -382,6 +419,7 @@ def solve_triangular(
 _inv = defop(
     "inv",
     np.linalg.inv,
+    api="linalg.inv",
     jvp=lambda t, ans, a: -matmul(matmul(ans, t), ans),
     vjp=lambda g, ans, a: -matmul(matmul(matrix_transpose(ans), g), matrix_transpose(ans)),
     kind="linalg",
@@ -424,6 +462,7 @@ def _pinv_vjp(g: Any, ans: Any, a: Any, *, rcond: Any, hermitian: bool) -> Any:
 _pinv = defop(
     "pinv",
     lambda a, *, rcond, hermitian: np.linalg.pinv(a, rcond=rcond, hermitian=hermitian),
+    api=lambda xp, a, *, rcond, hermitian: xp.linalg.pinv(a, rtol=rcond),
     jvp=_pinv_jvp,
     vjp=_pinv_vjp,
     kind="linalg",
@@ -447,7 +486,7 @@ def pinv(a: Any, rcond: Any = None, hermitian: bool = False, *, rtol: Any = _UNS
         if rtol is _UNSET:
             rcond = 1e-15  # NumPy's default
         elif rtol is None:
-            rcond = max(shape_of(a)[-2:]) * np.finfo(float_dtype(a)).eps
+            rcond = max(shape_of(a)[-2:]) * float_eps(a)
         else:
             rcond = rtol
     elif rtol is not _UNSET:

@@ -14,7 +14,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .._util import as_float, compare, ndim_of, normalize_axes, primal_of, shape_of
+from .._namespace import asarray_like, namespace
+from .._util import as_float, compare, is_complex, ndim_of, normalize_axes, primal_of, shape_of
 from ..core import defop
 from .decompositions import svd, svdvals
 from .elementwise import abs, multiply, power, sqrt, where
@@ -46,12 +47,13 @@ class SlogdetResult(NamedTuple):
 def _cofactor(a: Any, det: Any) -> Any:
     """The cofactor matrix det(a) a⁻ᵀ (d det / da), also where a is singular: then from the
     SVD a = U S Vᵀ as det(U) det(V) U diag(∏_{j≠i} s_j) Vᵀ."""
-    if np.all(primal_of(det) != 0):
+    xp = namespace(primal_of(det))
+    if xp.all(primal_of(det) != 0):
         return expand_matrix(det) * _mT(inv(a))
     real_only("det", a)  # (of a singular matrix: the SVD route needs conjugates)
     u, s, vh = svd(a)
-    sign = constant(np.linalg.det(primal_of(u)) * np.linalg.det(primal_of(vh)), a)
-    eye = np.eye(shape_of(s)[-1], dtype=bool)
+    sign = constant(xp.linalg.det(primal_of(u)) * xp.linalg.det(primal_of(vh)), a)
+    eye = asarray_like(np.eye(shape_of(s)[-1], dtype=bool), primal_of(s))
     others = prod(where(eye, 1.0, row(s)), axis=-1)
     return expand_matrix(sign) * matmul(u * row(others), vh)
 
@@ -59,6 +61,7 @@ def _cofactor(a: Any, det: Any) -> Any:
 _det = defop(
     "det",
     np.linalg.det,
+    api="linalg.det",
     jvp=lambda t, ans, a: sum(_cofactor(a, ans) * t, axis=(-2, -1)),
     vjp=lambda g, ans, a: expand_matrix(g) * _cofactor(a, ans),
     kind="linalg",
@@ -77,6 +80,7 @@ def det(a: Any) -> Any:
 _slogdet = defop(
     "slogdet",
     lambda a: np.linalg.slogdet(a)[1],
+    api=lambda xp, a: xp.linalg.slogdet(a)[1],
     jvp=lambda t, ans, a: sum(_mT(inv(a)) * t, axis=(-2, -1)),
     vjp=lambda g, ans, a: expand_matrix(g) * _mT(inv(a)),
     kind="linalg",
@@ -91,7 +95,7 @@ def slogdet(a: Any) -> SlogdetResult:
     the sign is piecewise constant (no derivative), computed from the values."""
     a = as_float(a)
     real_only("slogdet", a)
-    sign = compare(lambda x: np.linalg.slogdet(x)[0], a)
+    sign = compare(lambda x: namespace(x).linalg.slogdet(x)[0], a)
     return SlogdetResult(sign, _slogdet(a))
 
 
@@ -100,7 +104,7 @@ def slogdet(a: Any) -> SlogdetResult:
 
 def _euclidean(x: Any, axis: Any, keepdims: bool) -> Any:
     """sqrt(sum(|x|²)) over ``axis``, with the derivative 0 (not 0/0) at a zero vector."""
-    if constant(0, x).dtype.kind == "c":
+    if is_complex(x):
         x = abs(x)
     squares = sum(multiply(x, x), axis=axis, keepdims=keepdims)
     zero = squares == 0  # on primals; a comparison of traced values, so dd.compile guards it

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .._util import ndim_of, primal_of, shape_of
+from .._util import is_complex, is_foreign, ndim_of, primal_of, shape_of
 from ..core import PerInput, Tracer, defop
 from .complex import conj
 from .elementwise import multiply, negative, subtract
@@ -246,7 +246,7 @@ _einsum = defop(
 
 
 def _as_operand(x: Any) -> Any:
-    return x if isinstance(x, (Tracer, np.ndarray, float)) else np.asarray(x)
+    return x if isinstance(x, (Tracer, np.ndarray, float)) or is_foreign(x) else np.asarray(x)
 
 
 def einsum(*operands: Any, optimize: Any = False) -> Any:
@@ -347,7 +347,7 @@ def inner(a: Any, b: Any) -> Any:
 
 def _conjugated(x: Any) -> Any:
     """conj(x) for a complex x; a real x as it is (no op to record)."""
-    return conj(x) if np.iscomplexobj(primal_of(x)) else x
+    return conj(x) if is_complex(x) else x
 
 
 def vdot(a: Any, b: Any) -> Any:

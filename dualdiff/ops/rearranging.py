@@ -26,6 +26,7 @@ def _negative(axes: tuple[int, ...], ndim: int) -> tuple[int, ...]:
 _flip = defop(
     "flip",
     lambda x, *, axes: np.flip(x, axes),
+    api=lambda xp, x, *, axes: xp.flip(x, axis=axes),
     jvp=lambda t, ans, x, *, axes: _flip(t, axes=axes),
     vjp=lambda g, ans, x, *, axes: _flip(g, axes=axes),
     doc="x with the order of its elements reversed along ``axes``.",
@@ -60,6 +61,7 @@ def flipud(m: Any) -> Any:
 _roll = defop(
     "roll",
     lambda x, *, shifts, axes: np.roll(x, shifts, axes),
+    api=lambda xp, x, *, shifts, axes: xp.roll(x, shift=shifts, axis=axes),
     jvp=lambda t, ans, x, *, shifts, axes: _roll(t, shifts=shifts, axes=axes),
     vjp=lambda g, ans, x, *, shifts, axes: _roll(g, shifts=tuple(-s for s in shifts), axes=axes),
     doc="x with its elements shifted cyclically by ``shifts`` along ``axes``.",

@@ -14,7 +14,16 @@ import numpy as np
 
 from .._lazy import maybe_any
 from .._namespace import namespace
-from .._util import compare, mask, ndim_of, normalize_axes, primal_of, shape_of, zeros_like_shape
+from .._util import (
+    compare,
+    is_foreign,
+    mask,
+    ndim_of,
+    normalize_axes,
+    primal_of,
+    shape_of,
+    zeros_like_shape,
+)
 from ..core import Tracer, defop
 from .elementwise import exp, log, where
 from .shape import broadcast_to, concatenate, getitem, moveaxis, reshape, stack, transpose
@@ -127,8 +136,8 @@ def _argmax_weights(ans: Any, x: Any, axis: tuple[int, ...], keepdims: bool) -> 
     """1/count at each group's extreme elements, 0 elsewhere: ties split the derivative."""
     px = primal_of(x)
     hit = px == primal_of(_kept(ans, x, axis, keepdims))
-    w = mask(np.asanyarray(hit), ans)  # an array even for 0-d x: float32 stays float32
-    return w / np.sum(w, axis=axis, keepdims=True)
+    w = mask(hit if is_foreign(hit) else np.asanyarray(hit), ans)  # an array even for 0-d x
+    return w / namespace(w).sum(w, axis=axis, keepdims=True)
 
 
 _extremum_jvp = lambda t, ans, x, *, axis, keepdims: sum(

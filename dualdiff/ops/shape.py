@@ -461,7 +461,25 @@ def _index_in(index: tuple[Any, ...], x: Any) -> tuple[Any, ...]:
     """``index`` for an array ``x`` of another namespace: NumPy index arrays moved there, and
     a trailing Ellipsis (the array API wants every axis indexed or an Ellipsis)."""
     items = tuple(asarray_like(i, x) if isinstance(i, np.ndarray) else i for i in index)
-    return items if any(i is Ellipsis for i in items) else (*items, Ellipsis)
+    covered = sum(i is not None for i in items)
+    if covered >= len(shape_of(x)) or any(i is Ellipsis for i in items):
+        return _clipped(items, shape_of(x))
+    return _clipped((*items, Ellipsis), shape_of(x))
+
+
+def _clipped(index: tuple[Any, ...], shape: tuple[int, ...]) -> tuple[Any, ...]:
+    """Slices with stops past their axis clipped to it, as NumPy reads them (the array API
+    leaves such stops unspecified); the axes are counted up to the first Ellipsis."""
+    out: list[Any] = []
+    axis = 0
+    for item in index:
+        if item is Ellipsis:
+            return (*out, *index[len(out) :])
+        if isinstance(item, slice) and (item.step or 1) > 0 and axis < len(shape):
+            item = slice(*item.indices(shape[axis]))
+        out.append(item)
+        axis += item is not None
+    return tuple(out)
 
 
 def getitem(x: Any, index: Any) -> Any:
@@ -483,8 +501,9 @@ def _scatter_in(xp: Any, g: Any, *, index: tuple[Any, ...], shape: tuple[int, ..
     """:func:`_scatter_primal` in namespace ``xp``: basic indices assign, integer arrays add
     up with the namespace's ``add.at`` (CuPy's; the array API has none)."""
     out = zeros_like_shape(shape, g)
-    if _is_basic(index):
-        out[_index_in(index, out)] = g
+    if _is_basic(index):  # assigned without the new axes of None, which have length 1
+        at = _index_in(tuple(i for i in index if i is not None), out)
+        out[at] = xp.reshape(g, out[at].shape)
     else:
         require(xp, "add.at", "scatter_add")(out, _index_in(index, out), g)
     return out

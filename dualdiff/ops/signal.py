@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .._util import ndim_of, primal_of, shape_of
+from .._util import is_foreign, ndim_of, primal_of, shape_of
 from ..core import Tracer, defop
 from .complex import conj
 from .elementwise import where
@@ -80,7 +80,7 @@ _convolve = defop(
 
 
 def _vector(x: Any, op: str, name: str) -> Any:
-    if not isinstance(x, (Tracer, np.ndarray)):
+    if not isinstance(x, (Tracer, np.ndarray)) and not is_foreign(x):
         x = np.asarray(x)
     if ndim_of(x) != 1 or shape_of(x)[0] == 0:
         raise ValueError(f"{op}: {name} must be a non-empty 1-D array, got shape {shape_of(x)}")
@@ -299,7 +299,7 @@ def interp(
     increasing) at x, ``left``/``right`` outside (default fp[0]/fp[-1]), or ``period``
     for periodic xp. Differentiable in x, xp and fp; at a knot the derivative in x is
     the slope of the segment to its right (at the last knot, to its left)."""
-    if not isinstance(x, (Tracer, np.ndarray, float, int)):
+    if not isinstance(x, (Tracer, np.ndarray, float, int)) and not is_foreign(x):
         x = np.asarray(x)
     xp, fp = _vector(xp, "interp", "xp"), _vector(fp, "interp", "fp")
     if shape_of(xp) != shape_of(fp):

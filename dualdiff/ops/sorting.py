@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from .._util import ndim_of, normalize_axes, primal_of, shape_of
+from .._namespace import asarray_like, namespace
+from .._util import is_foreign, ndim_of, normalize_axes, primal_of, shape_of
 from ..core import Tracer, defop
 from .elementwise import where
 from .shape import batched_scatter, broadcast_to, getitem, reshape, scatter_add, stack
@@ -22,7 +23,8 @@ from .shape import batched_scatter, broadcast_to, getitem, reshape, scatter_add,
 
 def _leading(indices: np.ndarray, t: Any, x: Any) -> np.ndarray:
     """``indices`` with a length-1 axis for each leading batch axis of the tangent ``t``."""
-    return indices.reshape((1,) * (ndim_of(t) - ndim_of(x)) + indices.shape)
+    shape = (1,) * (ndim_of(t) - ndim_of(x)) + tuple(indices.shape)
+    return namespace(indices).reshape(indices, shape)
 
 
 def _along_index(shape: tuple[int, ...], indices: np.ndarray, axis: int) -> tuple[Any, ...]:
@@ -37,6 +39,7 @@ def _along_index(shape: tuple[int, ...], indices: np.ndarray, axis: int) -> tupl
 _take_along = defop(
     "take_along_axis",
     lambda x, *, indices, axis: np.take_along_axis(x, indices, axis=axis),
+    api=lambda xp, x, *, indices, axis: xp.take_along_axis(x, asarray_like(indices, x), axis=axis),
     jvp=lambda t, ans, x, *, indices, axis: _take_along(
         t, indices=_leading(indices, t, x), axis=axis
     ),
@@ -72,13 +75,20 @@ def take_along_axis(arr: Any, indices: Any, axis: Any = -1) -> Any:
 
 
 def _sort_jvp(t: Any, ans: Any, x: Any, *, axis: int) -> Any:
-    order = np.argsort(primal_of(x), axis=axis, kind="stable")
+    order = _stable_order(primal_of(x), axis)
     return _take_along(t, indices=_leading(order, t, x), axis=axis)
 
 
+def _stable_order(values: Any, axis: int) -> Any:
+    """The indices that sort ``values`` along ``axis``, ties in their order (any namespace)."""
+    if is_foreign(values):
+        return namespace(values).argsort(values, axis=axis, stable=True)
+    return np.argsort(values, axis=axis, kind="stable")
+
+
 def _sort_vjp(g: Any, ans: Any, x: Any, *, axis: int) -> Any:
-    order = np.argsort(primal_of(x), axis=axis, kind="stable")
-    inverse = np.argsort(order, axis=axis)  # a permutation's transpose is its inverse
+    order = _stable_order(primal_of(x), axis)
+    inverse = _stable_order(order, axis)  # a permutation's transpose is its inverse
     return _take_along(g, indices=_leading(inverse, g, ans), axis=axis)
 
 

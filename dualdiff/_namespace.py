@@ -19,6 +19,8 @@ from typing import Any
 import array_api_compat
 import numpy as np
 
+from ._dask import dask_namespace
+
 __all__ = [
     "API_NAMES",
     "NUMPY_TYPES",
@@ -74,7 +76,9 @@ def _namespace_of(values: tuple[Any, ...], op: str | None) -> ModuleType:
     xp = _compat_namespace(others, op)
     # Dask takes a NumPy array as a dask array of one chunk (every dask.array function does):
     # a NumPy constant, index or seed beside a dask array is not a second namespace
-    if numpy_arrays and not array_api_compat.is_dask_namespace(xp):
+    if array_api_compat.is_dask_namespace(xp):
+        return dask_namespace()
+    if numpy_arrays:
         raise _mixed(op, "numpy", namespace_name(xp))
     return xp
 
@@ -185,8 +189,9 @@ API_NAMES = {
     "invert": "bitwise_invert",
 }
 
-# Where a namespace keeps SciPy's special functions (CuPy: cupyx.scipy.special).
-_SPECIAL = {"cupy": "cupyx.scipy.special"}
+# Where a namespace keeps SciPy's special functions (CuPy: cupyx.scipy.special);
+# Dask's arrays take SciPy's special functions (ufuncs) lazily, chunk by chunk.
+_SPECIAL = {"cupy": "cupyx.scipy.special", "dask.array": "scipy.special"}
 
 
 def lookup(xp: Any, name: str) -> Any:

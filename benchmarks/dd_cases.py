@@ -202,7 +202,8 @@ def _w3_transformed(transform: str, **options: Any) -> Any:
 _w3_functional = _w3_transformed("value_and_grad")
 
 
-def _w3_module(prob: dict[str, Any]) -> Any:
+def _w3_model(prob: dict[str, Any]) -> Any:
+    """nn.MLP loaded with the problem's parameters, its SGD optimizer, loss and target."""
     import dualdiff as dd
 
     nn, optim = getattr(dd, "nn", None), getattr(dd, "optim", None)
@@ -212,11 +213,17 @@ def _w3_module(prob: dict[str, Any]) -> Any:
         raise Skip("dd.nn / dd.optim are not available")
     sizes = [prob["params"][0].shape[0]] + [w.shape[1] for w in prob["params"][::2]]
     model = nn.MLP(sizes, activation="relu", rng=0)
-    weights = model.parameters()
-    _load(weights, prob["params"])
-    loss_fn = nn.mse_loss if prob["loss"] == "mse" else nn.cross_entropy
-    target = prob["y"] if prob["loss"] == "mse" else prob["labels"]
-    opt = optim.SGD(weights, lr=P.W3_LR)
+    _load(model.parameters(), prob["params"])
+    opt = optim.SGD(model.parameters(), lr=P.W3_LR)
+    if prob["loss"] == "mse":
+        return model, opt, nn.mse_loss, prob["y"]
+    return model, opt, nn.cross_entropy, prob["labels"]
+
+
+def _w3_module(prob: dict[str, Any]) -> Any:
+    import dualdiff as dd
+
+    model, opt, loss_fn, target = _w3_model(prob)
     x = prob["x"]
 
     def step() -> Any:
@@ -227,7 +234,33 @@ def _w3_module(prob: dict[str, Any]) -> Any:
         opt.step()
         return loss
 
-    return step, lambda: _unload(weights, prob["params"])
+    return step, lambda: _unload(model.parameters(), prob["params"])
+
+
+def _w3_module_compiled(prob: dict[str, Any]) -> Any:
+    """The nn.MLP + optim.SGD step with the gradient from ``dd.compile``: the loss is a
+    function of the parameters' values (``model.with_parameters``), the gradients go to
+    ``.grad`` and the optimizer steps as in the eager module step."""
+    import dualdiff as dd
+
+    model, opt, loss_fn, target = _w3_model(prob)
+    names, weights = zip(*model.named_parameters(), strict=True)
+
+    def loss(values: list[Any], x: Any, target: Any) -> Any:
+        with model.with_parameters(dict(zip(names, values, strict=True))):
+            return loss_fn(model(x), target)
+
+    loss_grad = dd.compile(loss)
+    x = prob["x"]
+
+    def step() -> Any:
+        value, grads = loss_grad([w.value for w in weights], x, target)
+        for w, g in zip(weights, grads, strict=True):
+            w.grad = g
+        opt.step()
+        return value
+
+    return step, lambda: _unload(model.parameters(), prob["params"])
 
 
 def _load(weights: list[Any], params: list[np.ndarray]) -> None:
@@ -252,6 +285,7 @@ _W3_VARIANTS = {
         for backend, variant in _COMPILED.items()
     },
     "nn.MLP + optim.SGD": _w3_module,
+    "nn.MLP, dd.compile + optim.SGD": _w3_module_compiled,
 }
 
 
@@ -262,6 +296,16 @@ def _w4(sizes: Sizes) -> Any:
     for n in sizes.w4:
         for mode in ("jacfwd", "jacrev"):
             yield _case("W4", f"n={n}", f"dd.{mode}", lambda n=n, m=mode: _w4_make(n, m), tol=1e-10)
+        yield _case("W4", f"n={n}", "dd.compile", _w4_compiled)
+
+
+def _w4_compiled() -> Any:
+    from .cases import Skip
+
+    raise Skip(
+        "dd.compile is value_and_grad of a scalar function: a Jacobian would be n compiled "
+        "vector-Jacobian products, one per row"
+    )
 
 
 def _w4_make(n: int, mode: str) -> Any:
@@ -289,8 +333,20 @@ def _w5(sizes: Sizes) -> Any:
         step = lambda: f(x)
         return step, P.rel_err(step(), np.sum(np.logaddexp(0.0, a @ x)))
 
+    def compiled() -> Any:
+        import dualdiff as dd
+
+        a, x, v = P.w5_problem(sizes.w5)
+        f = lambda y: dd.sum(dd.log(1.0 + dd.exp(a @ y)))
+        # H v is the gradient of the directional derivative f'(x) v, as dd.hvp computes it
+        hv = dd.compile(lambda y, u: dd.jvp(f, (y,), (u,))[1])
+        step = lambda: hv(x, v)[1]
+        step()
+        return step, P.rel_err(step(), P.w5_limit(a, x, v))
+
     problem = f"n={sizes.w5}"
     yield _case("W5", problem, "dd.hvp (reverse over forward)", lambda: make("hvp"))
+    yield _case("W5", problem, "dd.compile of the directional derivative", compiled)
     yield _case("W5", problem, "f only (no derivative)", lambda: make("f"))
     yield _case("W5", problem, "dd.grad only", lambda: make("grad"))
 
@@ -309,6 +365,32 @@ def _w6(sizes: Sizes) -> Any:
             unit="op",
             chain=True,
         )
+    for steps in [s for s in sizes.w6 if s <= sizes.w6_peer_max]:  # generating takes seconds
+        yield _case(
+            "W6",
+            f"{steps:,} steps",
+            "dd.compile (generated source), forward and backward in one call",
+            lambda s=steps: _w6_compiled(s),
+            units=2 * steps,
+            unit="op",
+        )
+
+
+def _w6_compiled(steps: int) -> Any:
+    """The chain through ``dd.compile``: one generated function runs the forward and the
+    backward pass (generating it takes seconds, once: not timed)."""
+    import dualdiff as dd
+
+    def chain(x: Any) -> Any:
+        for _ in range(steps):
+            x = x * P.W6_C + 0.0
+        return x
+
+    value_and_grad = dd.compile(chain)
+    value_and_grad(1.0)  # records
+    step = lambda: value_and_grad(1.0)[1]
+    step()  # generates the source
+    return step, P.rel_err(step(), P.W6_C**steps)
 
 
 def _w6_make(steps: int) -> Any:

@@ -28,8 +28,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import array_api_compat
 import numpy as np
 
+from ._namespace import device_of, dtype_kind
 from ._util import as_float, compare, shape_of
 from .core import Rule, Tracer
 from .numpy_api import _on_primals, routing
@@ -266,6 +268,10 @@ def _equal(a: Any, b: Any) -> bool:
     """Whether two outcomes are the same (arrays by value, sequences item by item)."""
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         return bool(np.array_equal(a, b))
+    if not (_plain(a) and _plain(b)):  # arrays of another namespace, on their device
+        return shape_of(a) == shape_of(b) and bool(
+            array_api_compat.array_namespace(a, b).all(a == b)
+        )
     if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
         return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b, strict=True))
     return bool(a == b)
@@ -360,9 +366,11 @@ def call_site() -> tuple[str, int, str] | None:
 
 
 def leaf_key(x: Any, differentiated: bool) -> tuple[Any, ...]:
-    """What the recording is keyed on for one leaf of an argument."""
+    """What the recording is keyed on for one leaf of an argument (an array of another
+    namespace than NumPy's, CuPy's say, with its device too)."""
     if differentiated or is_float(x):
-        return ("input", type(x), shape_of(x), getattr(x, "dtype", None))
+        key = ("input", type(x), shape_of(x), getattr(x, "dtype", None))
+        return key if _plain(x) else (*key, device_of(x))
     if is_data(x):
         return ("data", type(x), x.shape, x.dtype)
     if isinstance(x, np.ndarray):
@@ -375,10 +383,18 @@ def leaf_key(x: Any, differentiated: bool) -> tuple[Any, ...]:
 
 
 def is_float(x: Any) -> bool:
-    """A Python float, NumPy float scalar or float array: an input of the recording."""
+    """A Python float, NumPy float scalar or float array (of any array namespace): an input
+    of the recording."""
     if type(x) is float or isinstance(x, np.floating):
         return True
-    return isinstance(x, np.ndarray) and x.dtype.kind == "f"
+    if isinstance(x, np.ndarray):
+        return x.dtype.kind == "f"
+    return not _plain(x) and dtype_kind(x.dtype) == "f"
+
+
+def _plain(x: Any) -> bool:
+    """Not an array of another namespace than NumPy's."""
+    return isinstance(x, (np.ndarray, np.generic)) or not array_api_compat.is_array_api_obj(x)
 
 
 def describe_change(f: Callable[..., Any], old: tuple[Any, ...], new: tuple[Any, ...]) -> str:
@@ -407,7 +423,9 @@ def _leaf_change(old: tuple[Any, ...], new: tuple[Any, ...]) -> str:
         return "object: another object of the same type (an object is keyed by identity)"
     if old[2] != new[2]:
         return f"shape: {old[2]} -> {new[2]}"
-    return f"dtype: {old[3]} -> {new[3]}"
+    if old[3] != new[3]:
+        return f"dtype: {old[3]} -> {new[3]}"
+    return f"device: {old[4]} -> {new[4]}"
 
 
 def _kind(key: tuple[Any, ...]) -> str:

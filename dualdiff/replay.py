@@ -42,9 +42,10 @@ from typing import Any, cast
 
 import numpy as np
 
+from ._namespace import namespace, namespace_name
 from ._util import COMPARISONS, handed_on, primal_of, shape_of
 from .anomaly import is_detecting_anomalies
-from .core import REGISTRY, Rule, Tracer, bind, new_level
+from .core import REGISTRY, Rule, Tracer, bind, new_level, primal_in
 from .pytree import TreeDef, tree_flatten, tree_map, tree_unflatten
 from .recording import (
     DataTape,
@@ -100,6 +101,7 @@ class _Step:
     slots: tuple[tuple[int, int], ...]  # (input position, node it reads)
     grad_slots: tuple[tuple[int, int], ...]  # the slots a gradient flows through
     params: dict[str, Any]
+    primal: Callable[..., Any]  # the rule's primal for the namespace of the recorded values
     into: Callable[..., Any] | None = None  # the primal as a ufunc that writes to ``out=``
     param_slots: tuple[tuple[tuple[Any, ...], int], ...] = ()  # (where in params, node)
 
@@ -336,6 +338,10 @@ class Compiled:
         out, aux = _split_aux(out, self.has_aux, "compile")
         layout = _grad_layout(args, nums)
         program = _program(tape, xs, out, aux, (guards, handed), statics, layout)
+        xp = namespace(*leaves)
+        if xp is not np:  # the generated source is NumPy code: these arrays replay
+            program.source = False
+            program.source_error = f"its inputs are {namespace_name(xp)} arrays"
         env = _env_of(tape, program.nodes)
         value = _value(program, env)
         _check_output(value, "dd.compile", REAL)  # the dtype is part of the key: once suffices
@@ -481,8 +487,9 @@ def _steps_of(tape: Tape) -> tuple[list[_Step], bool]:
         for pos, _src in inputs:
             template[pos] = None  # replaced on every replay; no need to keep the old value
         replayable &= not any(isinstance(v, Tracer) for v in template)
+        into = _writer(rule, params, ans)
         steps.append(
-            _Step(rule, node, template, tuple(inputs), (), params, _writer(rule, params, ans))
+            _Step(rule, node, template, tuple(inputs), (), params, primal_in(rule, vals), into)
         )
     return steps, replayable
 
@@ -519,7 +526,14 @@ def _positive(x: Any) -> Any:
     return np.greater(x, 0).astype(x.dtype)
 
 
-_POSITIVE = Rule("relu_slope", _positive, (None,), (None,), kind="elementwise")
+_POSITIVE = Rule(
+    "relu_slope",
+    _positive,
+    (None,),
+    (None,),
+    kind="elementwise",
+    api=lambda xp, x: xp.astype(x > 0, x.dtype),  # the same on another array namespace
+)
 _RELU = REGISTRY["relu"]
 _RELU_RECORDABLE = Rule(
     "relu",
@@ -687,7 +701,7 @@ def _execute(
         if out is not None:
             ans = step.into(*vals, out=out)  # type: ignore[misc]
         else:
-            ans = step.rule.primal(*vals, **params)
+            ans = step.primal(*vals, **params)
             if buffers is not None and step.into:
                 buffers[step.node] = ans
         env[step.node] = ans

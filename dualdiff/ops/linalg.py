@@ -16,6 +16,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 
+from .._lazy import is_lazy
 from .._namespace import asarray_like, dtype_kind, namespace
 from .._util import as_float, is_foreign, ndim_of, primal_of, shape_of
 from ..core import Tracer, defop
@@ -387,10 +388,11 @@ _TRANS = {0: 0, 1: 1, 2: 1, "N": 0, "T": 1, "C": 1}
 
 
 def _finite(x: Any) -> bool:
-    """Whether every value of ``x`` is finite (no inf, no nan)."""
+    """Whether every value of ``x`` is finite (no inf, no nan); lazy values are not read
+    (SciPy's check_finite=True is skipped on them: a nan spreads into the result)."""
     p = primal_of(x)
     xp = namespace(p)
-    return bool(xp.all(xp.isfinite(p)))
+    return is_lazy(p) or bool(xp.all(xp.isfinite(p)))
 
 
 @keeps_linalg_error

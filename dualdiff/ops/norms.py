@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .._lazy import surely_all
 from .._namespace import asarray_like, namespace
 from .._util import as_float, compare, is_complex, ndim_of, normalize_axes, primal_of, shape_of
 from ..core import defop
@@ -48,7 +49,7 @@ def _cofactor(a: Any, det: Any) -> Any:
     """The cofactor matrix det(a) a⁻ᵀ (d det / da), also where a is singular: then from the
     SVD a = U S Vᵀ as det(U) det(V) U diag(∏_{j≠i} s_j) Vᵀ."""
     xp = namespace(primal_of(det))
-    if xp.all(primal_of(det) != 0):
+    if surely_all(primal_of(det) != 0):  # lazy: the SVD route, right for every matrix
         return expand_matrix(det) * _mT(inv(a))
     real_only("det", a)  # (of a singular matrix: the SVD route needs conjugates)
     u, s, vh = svd(a)

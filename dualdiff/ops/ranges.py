@@ -13,7 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from .._util import ndim_of, primal_of, shape_of
+from .._lazy import maybe_any
+from .._namespace import numpy_dtype
+from .._util import in_namespace_of, is_foreign, ndim_of, primal_of, shape_of
 from ..core import Tracer
 from .shape import (
     _as_array,
@@ -42,7 +44,7 @@ def linspace(
     num = operator.index(num)
     if num < 0:
         raise ValueError(f"linspace: the number of samples must be non-negative, got {num}")
-    ftype = np.result_type(primal_of(start), primal_of(stop), float(num))
+    ftype = np.result_type(*(_numpy_dtype_of(v) for v in (start, stop)), float(num))
     if dtype is not None and np.dtype(dtype) != ftype:
         raise TypeError(
             f"linspace: dtype={np.dtype(dtype)} would cast traced samples of dtype {ftype}; "
@@ -51,21 +53,28 @@ def linspace(
     start, stop = _weak(start), _weak(stop)
     delta = stop - start
     div = num - 1 if endpoint else num
-    index = np.arange(num, dtype=ftype).reshape((-1,) + (1,) * ndim_of(delta))
+    ref = start if isinstance(start, Tracer) else stop
+    index = in_namespace_of(np.arange(num, dtype=ftype).reshape((-1,) + (1,) * ndim_of(delta)), ref)
     step = delta / div if div > 0 else np.nan
     if div <= 0:
         y = index * delta  # 0 or 1 sample: start (and no step)
-    elif np.any(primal_of(step) == 0):  # a step that underflows: scale the fractions instead
+    elif maybe_any(primal_of(step) == 0):  # a step that underflows: scale the fractions instead
         y = index / div * delta
     else:
         y = index * step
     y = y + start
     if endpoint and num > 1:
-        end = stop if isinstance(stop, Tracer) else np.asarray(stop, dtype=ftype)
+        end = stop if isinstance(stop, Tracer) else in_namespace_of(np.asarray(stop, ftype), ref)
         last = broadcast_to(expand_dims(end, 0), (1, *shape_of(delta)))
         y = concatenate([y[:-1], last], axis=0)
     y = moveaxis(y, 0, _axis_index(axis, ndim_of(y), "linspace"))
     return (y, step) if retstep else y
+
+
+def _numpy_dtype_of(x: Any) -> Any:
+    """The NumPy dtype of a value of any namespace (a Python number as it is: weak)."""
+    p = primal_of(x)
+    return numpy_dtype(p.dtype) if is_foreign(p) else p
 
 
 def _weak(x: Any) -> Any:

@@ -152,6 +152,47 @@ def test_op_on_cupy_matches_numpy_in_both_modes(fn: Callable[..., Any], args: li
         np.testing.assert_allclose(host(a), np.asarray(e), **TOL)
 
 
+# --- the transforms -----------------------------------------------------------------------------
+
+
+def _tanh_sin(x: Any, a: Any) -> Any:
+    return dd.sum(dd.tanh(dd.matmul(a, x)) * dd.sin(x))
+
+
+TRANSFORMS = {
+    "grad": lambda x, a, v: dd.grad(_tanh_sin, argnums=(0, 1))(x, a),
+    "jacfwd": lambda x, a, v: dd.jacfwd(lambda x: dd.tanh(dd.matmul(a, x)))(x),
+    "jacrev": lambda x, a, v: dd.jacrev(lambda x: dd.tanh(dd.matmul(a, x)))(x),
+    "hessian": lambda x, a, v: dd.hessian(_tanh_sin)(x, a),
+    "hvp": lambda x, a, v: dd.hvp(lambda x: _tanh_sin(x, a), (x,), (v,)),
+    "tape": lambda x, a, v: _on_a_tape(x, a),
+    "compile": lambda x, a, v: [dd.compile(_tanh_sin)(x + k, a) for k in range(3)],
+    "compile-replay": lambda x, a, v: [
+        dd.compile(_tanh_sin, backend="replay")(x + k, a) for k in range(3)
+    ],
+}
+
+
+def _on_a_tape(x: Any, a: Any) -> Any:
+    with dd.Tape() as tape:
+        xv, av = dd.Var(x), dd.Var(a)
+        y = _tanh_sin(xv, av)
+    return tape.gradient(y, [xv, av])
+
+
+@pytest.mark.parametrize("transform", TRANSFORMS.values(), ids=list(TRANSFORMS))
+def test_transforms_on_cupy_match_numpy(transform: Callable[..., Any]) -> None:
+    rng = rng_for("transforms")
+    x, a, v = rng.standard_normal(4), rng.standard_normal((4, 4)), rng.standard_normal(4)
+    expected = transform(x, a, v)
+    actual = transform(on_gpu(x), on_gpu(a), on_gpu(v))
+    got, want = dd.tree_flatten(actual)[0], dd.tree_flatten(expected)[0]
+    assert len(got) == len(want)
+    for g, e in zip(got, want, strict=True):
+        assert isinstance(g, cp.ndarray), f"a {type(g).__name__} came back, not a CuPy array"
+        np.testing.assert_allclose(host(g), e, **TOL)
+
+
 # --- training ---------------------------------------------------------------------------------
 
 

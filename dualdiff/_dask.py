@@ -8,7 +8,7 @@ runs NumPy's function with ``dask.array.apply_gufunc``: the core axes (a matrix'
 the axis of ``take_along_axis``) become one chunk and the batch axes keep theirs, so a
 stack of matrices is computed chunk by chunk in parallel and the graph stays lazy. A
 single matrix is one task. The FFTs are Dask's, after joining the transformed axes
-into one chunk.
+into one chunk; SciPy's special functions are ufuncs, which Dask maps over the chunks.
 
 This module sits on the lowest floor, below :mod:`dualdiff._namespace`; it imports
 Dask only when a dask array is met.
@@ -37,6 +37,9 @@ def dask_namespace() -> types.ModuleType:
     xp.take_along_axis = _take_along_axis  # type: ignore[attr-defined]
     xp.linalg = _module("dask.array.linalg", compat.linalg, _LINALG)  # type: ignore[attr-defined]
     xp.fft = _module("dask.array.fft", compat.fft, _fft_functions(compat.fft))  # type: ignore[attr-defined]
+    special = _special()
+    if special is not None:
+        xp.special = special  # type: ignore[attr-defined]
     return xp
 
 
@@ -161,3 +164,23 @@ def _whole_axes(fn: Callable[..., Any]) -> Callable[..., Any]:
         return fn(x.rechunk({a % x.ndim: -1 for a in axes}), *args, axes=axes, **kwargs)
 
     return some_axes
+
+
+def _special() -> types.ModuleType | None:
+    """SciPy's special functions for dask arrays (None without SciPy): its ufuncs map over
+    the chunks as they are; polygamma, a Python function that reads its arguments, is
+    rebuilt from the ufuncs psi, gamma and zeta."""
+    try:
+        import scipy.special
+    except ImportError:
+        return None
+    return _module("dask.array.special", scipy.special, {"polygamma": _polygamma})
+
+
+def _polygamma(n: Any, x: Any) -> Any:
+    """psi(x) for n = 0, (-1)^(n+1) n! zeta(n + 1, x) for n >= 1 (as SciPy computes it)."""
+    import dask.array as da
+    from scipy.special import gamma, psi, zeta
+
+    n = da.asarray(n)
+    return da.where(n == 0, psi(x), (-1.0) ** (n + 1) * gamma(n + 1) * zeta(n + 1, x))

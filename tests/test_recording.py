@@ -85,6 +85,30 @@ def test_index_arrays_and_masks_are_inputs(backend):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(
+    "lookup",
+    [
+        lambda table, idx: np.take(table, idx, axis=0),  # an embedding lookup
+        lambda table, idx: np.take_along_axis(table[:4], idx[:, None] % 3, axis=1),
+        lambda table, idx: table[idx, 1:],
+    ],
+    ids=["take", "take_along_axis", "getitem"],
+)
+def test_gathers_by_an_index_argument_replay(backend, lookup):
+    def f(table, idx, x):
+        return dd.sum(dd.tanh(lookup(table, idx)) * x)
+
+    rng = np.random.default_rng(7)
+    table = rng.standard_normal((5, 3))
+    step = dd.compile(f, backend=backend)
+    for _ in range(15):
+        idx = rng.integers(0, 5, 4)
+        x = rng.standard_normal(np.shape(lookup(table, idx)))
+        assert_same(step(table, idx, x), dd.value_and_grad(f)(table, idx, x))
+    assert (step.recordings, step.replays) == (1, 14)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_an_integer_array_argument_is_an_input_of_arithmetic(backend):
     def f(w, t):  # t: a step count passed as a 0-d array, not a Python int
         return dd.sum(w**2) * t

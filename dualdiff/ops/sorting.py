@@ -13,7 +13,15 @@ from typing import Any
 import numpy as np
 
 from .._namespace import asarray_like, namespace
-from .._util import is_foreign, ndim_of, normalize_axes, primal_of, shape_of
+from .._util import (
+    handed_on,
+    is_foreign,
+    ndim_of,
+    normalize_axes,
+    primal_of,
+    quiet_primal,
+    shape_of,
+)
 from ..core import Tracer, defop
 from .elementwise import where
 from .shape import batched_scatter, broadcast_to, getitem, reshape, scatter_add, stack
@@ -52,10 +60,11 @@ _take_along = defop(
 
 
 def _int_indices(indices: Any, op: str) -> np.ndarray:
-    idx = np.asarray(primal_of(indices))
+    """The indices as an integer array; traced ones as they are (see ``handed_on``)."""
+    idx = np.asarray(handed_on(indices) if isinstance(indices, Tracer) else indices)
     if idx.dtype.kind not in "iub":
         raise IndexError(f"{op}: indices must be integers, got dtype {idx.dtype}")
-    return idx.astype(np.intp)
+    return idx.astype(np.intp, copy=False)
 
 
 def take_along_axis(arr: Any, indices: Any, axis: Any = -1) -> Any:
@@ -131,7 +140,7 @@ def take(a: Any, indices: Any, axis: Any = None, out: Any = None, mode: str = "r
     array for axis=None): indexing, so repeated indices add up in the gradient."""
     if out is not None:
         raise TypeError("take: out= would write into an array and drop the derivative")
-    scalar = isinstance(primal_of(indices), (int, np.integer))
+    scalar = isinstance(quiet_primal(indices), (int, np.integer))
     idx = _int_indices(indices, "take")
     if axis is None:
         a, axis = reshape(a, (-1,)), 0

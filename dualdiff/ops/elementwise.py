@@ -556,8 +556,12 @@ def clip(x: Any, a_min: Any = None, a_max: Any = None) -> Any:
 
 def _nonfinite_kind(x: Any) -> Any:
     """0 where x is finite, 1 where nan, 2 where +inf, 3 where -inf."""
-    x = np.asarray(x)
-    return np.select([np.isnan(x), x == np.inf, x == -np.inf], [1, 2, 3], 0)
+    if not is_foreign(x):
+        x = np.asarray(x)
+        return np.select([np.isnan(x), x == np.inf, x == -np.inf], [1, 2, 3], 0)
+    xp = namespace(x)
+    nan, pos, neg = (xp.astype(k, xp.int8) for k in (xp.isnan(x), x == xp.inf, x == -xp.inf))
+    return nan + 2 * pos + 3 * neg
 
 
 def nan_to_num(
@@ -567,13 +571,17 @@ def nan_to_num(
     (the dtype's largest finite numbers by default); derivative 1 where x is finite and 0
     where it was replaced. ``copy`` is accepted for NumPy's signature (values never alias)."""
     kind = compare(_nonfinite_kind, x)  # dd.compile guards the positions and kinds
-    if not np.any(kind):
+    if not maybe_any(kind):
         return x
     dtype = getattr(primal_of(x), "dtype", np.dtype(np.float64))
     if dtype.kind != "f":
         return np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
     big = np.finfo(dtype).max
     fills = [0, nan, big if posinf is None else posinf, -big if neginf is None else neginf]
+    if is_foreign(kind):  # no NumPy array indexed by another namespace's: choose by where
+        xp = namespace(kind)
+        fill = xp.where(kind == 1, fills[1], xp.where(kind == 2, fills[2], fills[3]))
+        return where(kind == 0, x, xp.astype(fill, dtype))
     return where(kind == 0, x, np.asarray(fills, dtype=dtype)[kind])
 
 

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .._lazy import is_lazy
 from .._namespace import asarray_like, dtype_kind, namespace
 from .._util import as_float, compare, ndim_of, primal_of, shape_of
 from ..core import defop
@@ -495,12 +496,14 @@ def svdvals(x: Any, /, *, hermitian: bool = False) -> Any:
 # --- least squares -------------------------------------------------------------------------
 
 
-def _count_above(s: Any, cutoff: float) -> int:
-    """How many singular values ``s`` (descending) exceed ``cutoff`` times the largest."""
+def _count_above(s: Any, cutoff: float) -> Any:
+    """How many singular values ``s`` (descending) exceed ``cutoff`` times the largest (a
+    lazy 0-d array for lazy ``s``)."""
     if not shape_of(s)[-1]:
         return 0
     xp = namespace(s)
-    return int(xp.sum(xp.astype(s > cutoff * xp.max(s), xp.int64)))
+    count = xp.sum(xp.astype(s > cutoff * xp.max(s), xp.int64))
+    return count if is_lazy(count) else int(count)
 
 
 @keeps_linalg_error
@@ -521,7 +524,7 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple[Any, Any, int, Any]:
     x = matmul(pinv(a, rcond=cutoff), b)
     s = svdvals(a)
     rank = compare(lambda sv: _count_above(sv, cutoff), s)
-    if rank == n and m > n:
+    if (is_lazy(rank) or rank == n) and m > n:  # lazy: residuals as for full rank
         r = matmul(a, x) - b
         residuals = sum(r * r, axis=0)
         if ndim_of(b) == 1:

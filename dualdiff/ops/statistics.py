@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 
 from .._lazy import is_lazy, maybe_any
-from .._util import compare, ndim_of, normalize_axes, primal_of, shape_of
+from .._namespace import dtype_kind
+from .._util import compare, is_foreign, ndim_of, normalize_axes, primal_of, shape_of
 from ..core import Tracer
 from .elementwise import floor, sqrt, where
 from .reductions import max, mean, min, nansum, sum
@@ -119,8 +120,9 @@ def nanmean(
     derivative is 1 / count; the nans' is 0)."""
     _no_out("nanmean", dtype=dtype, out=out)
     axes = normalize_axes(axis, ndim_of(a), "nanmean")
-    values = np.asarray(primal_of(a))
-    dtype = values.dtype if values.dtype.kind == "f" else np.dtype(np.float64)
+    values = primal_of(a)
+    values = values if is_foreign(values) else np.asarray(values)  # a dask array stays lazy
+    dtype = values.dtype if dtype_kind(values.dtype) == "f" else np.dtype(np.float64)
     count = np.sum(~np.isnan(values), axis=axes, keepdims=keepdims).astype(dtype)
     return nansum(a, axis=axes, keepdims=keepdims) / count
 

@@ -124,8 +124,8 @@ def host(value: Any) -> Any:
 
 
 def on_gpu(value: Any) -> Any:
-    """NumPy arrays copied to the GPU; Python numbers stay numbers (they fit any namespace)."""
-    return cp.asarray(value) if isinstance(value, np.ndarray) else value
+    """NumPy arrays and Python floats (an input of shape ()) copied to the GPU."""
+    return cp.asarray(value) if isinstance(value, (np.ndarray, float)) else value
 
 
 @pytest.mark.parametrize(("fn", "args"), list(walk()))

@@ -32,6 +32,7 @@ __all__ = [
     "lookup",
     "namespace",
     "namespace_name",
+    "numpy_dtype",
     "require",
     "to_numpy",
     "unavailable",
@@ -225,7 +226,14 @@ def dtype_kind(dtype: Any) -> str:
     kind = getattr(dtype, "kind", None)
     if isinstance(kind, str):
         return kind
-    return np.dtype(str(dtype).rsplit(".", 1)[-1]).kind  # "array_api_strict.float32"
+    return numpy_dtype(dtype).kind
+
+
+def numpy_dtype(dtype: Any) -> np.dtype:
+    """NumPy's dtype of the same name as ``dtype``, a dtype of any namespace."""
+    if isinstance(dtype, np.dtype):
+        return dtype
+    return np.dtype(str(dtype).rsplit(".", 1)[-1])  # "array_api_strict.float32"
 
 
 def device_of(x: Any) -> Any:

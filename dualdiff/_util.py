@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ._namespace import NUMPY_TYPES, device_of, dtype_kind, namespace, require
+from ._namespace import NUMPY_TYPES, asarray_like, device_of, dtype_kind, namespace, require
 from .core import Tracer
 
 
@@ -76,6 +76,13 @@ def is_foreign(x: Any) -> bool:
         and not isinstance(x, (np.ndarray, Tracer))
         and namespace(x) is not np
     )
+
+
+def in_namespace_of(x: Any, like: Any) -> Any:
+    """A NumPy constant ``x`` (a mask, an identity) as an array of ``like``'s namespace and
+    device; unchanged when ``like`` is NumPy's."""
+    p = primal_of(like)
+    return asarray_like(x, p) if is_foreign(p) else x
 
 
 def _numpy_function_for(fn: Callable[..., Any], values: list[Any]) -> Callable[..., Any]:

@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from .._namespace import dtype_kind
-from .._util import compare, is_foreign, primal_of, shape_of
+from .._namespace import dtype_kind, numpy_dtype
+from .._util import compare, in_namespace_of, is_foreign, primal_of, shape_of
 from ..core import Tracer, defop
 from .shape import stack
 
@@ -115,7 +115,8 @@ def _traced_dtype(obj: Any) -> np.dtype:
         elif isinstance(item, (bool, int, float, complex)):
             weak.add(type(item))
         else:
-            strong.append(np.result_type(primal_of(item)))
+            p = primal_of(item)
+            strong.append(numpy_dtype(p.dtype) if is_foreign(p) else np.result_type(p))
     return np.result_type(*strong, *(kind(0) for kind in weak))
 
 
@@ -133,6 +134,8 @@ def _build(obj: Any, dtype: np.dtype, path: tuple[int, ...]) -> Any:
         except ValueError as err:
             raise ValueError(f"dd.array: {_where(path)} is ragged: {err}") from None
     parts = [_build(item, dtype, (*path, i)) for i, item in enumerate(obj)]
+    traced = next(p for p in parts if isinstance(p, Tracer))  # plain parts join its namespace
+    parts = [in_namespace_of(p, traced) if isinstance(p, np.ndarray) else p for p in parts]
     shapes = [shape_of(p) for p in parts]
     if len(set(shapes)) > 1:
         k = next(i for i, s in enumerate(shapes) if s != shapes[0])

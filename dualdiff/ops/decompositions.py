@@ -91,7 +91,10 @@ def _ties(values: np.ndarray, factor: int) -> np.ndarray:
 
 def _used(cotangent: Any) -> np.ndarray:
     """Which columns of a factor's cotangent are not all zero (the vectors a gradient uses)."""
-    return np.asarray(np.any(primal_of(cotangent) != 0, axis=-2))
+    p = primal_of(cotangent)
+    if type(p) is float:  # a cotangent that is one number for every entry
+        return np.asarray(p != 0)
+    return namespace(p).any(p != 0, axis=-2)
 
 
 def _either(used: np.ndarray) -> np.ndarray:

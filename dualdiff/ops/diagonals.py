@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .._util import ndim_of, shape_of, zeros_like_shape
+from .._util import in_namespace_of, ndim_of, shape_of, zeros_like_shape
 from ..core import Tracer, defop
 from .elementwise import where
 from .joining import pad
@@ -70,7 +70,7 @@ def _embed(d: Any, n: int, m: int, offset: int) -> Any:
     k = _length(n, m, offset)
     if k == 0:
         return zeros_like_shape((*shape_of(d)[:-1], n, m), d)
-    square = where(np.eye(k, dtype=bool), expand_dims(d, -1), 0.0)
+    square = where(in_namespace_of(np.eye(k, dtype=bool), d), expand_dims(d, -1), 0.0)
     top, left = max(0, -offset), max(0, offset)
     widths = ((0, 0),) * (ndim_of(d) - 1) + ((top, n - k - top), (left, m - k - left))
     return pad(square, widths)

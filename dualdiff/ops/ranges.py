@@ -56,12 +56,13 @@ def linspace(
     ref = start if isinstance(start, Tracer) else stop
     index = in_namespace_of(np.arange(num, dtype=ftype).reshape((-1,) + (1,) * ndim_of(delta)), ref)
     step = delta / div if div > 0 else np.nan
+    # traced factors on the left: an array of another namespace may not take a tracer
     if div <= 0:
-        y = index * delta  # 0 or 1 sample: start (and no step)
+        y = delta * index  # 0 or 1 sample: start (and no step)
     elif maybe_any(primal_of(step) == 0):  # a step that underflows: scale the fractions instead
-        y = index / div * delta
+        y = delta * (index / div)
     else:
-        y = index * step
+        y = step * index
     y = y + start
     if endpoint and num > 1:
         end = stop if isinstance(stop, Tracer) else in_namespace_of(np.asarray(stop, ftype), ref)

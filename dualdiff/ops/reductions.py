@@ -207,9 +207,10 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False, *, b: Any = None
     axes = normalize_axes(axis, len(shape), "logsumexp")
     x, b = broadcast_to(x, shape), broadcast_to(b, shape)
     # shift by the largest x that has a weight (a constant: the result does not depend on it)
-    unweighted = np.equal(primal_of(b), 0)
-    weighted_x = np.where(unweighted, -np.inf, primal_of(x))
-    m = _finite_max(namespace(weighted_x), weighted_x, axes)
+    xp = namespace(primal_of(x), primal_of(b))
+    unweighted = xp.equal(primal_of(b), 0)
+    weighted_x = xp.where(unweighted, -xp.inf, primal_of(x))
+    m = _finite_max(xp, weighted_x, axes)
     if not isinstance(b, Tracer) and maybe_any(unweighted):  # terms that are 0 whatever x is:
         x = where(unweighted, m, x)  # keep their exp from overflowing (0 * inf)
     out = log(sum(b * exp(x - m), axis=axes, keepdims=True)) + m

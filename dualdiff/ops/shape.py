@@ -449,7 +449,7 @@ def batched_getitem(t: Any, nb: int, index: tuple[Any, ...]) -> Any:
 _getitem = defop(
     "getitem",
     lambda x, *, index: np.asarray(x)[index],  # a Python float indexes as a 0-d array
-    api=lambda xp, x, *, index: x[_index_in(index, x)],
+    api=lambda xp, x, *, index: _getitem_in(xp, x, _index_in(index, x)),
     jvp=_getitem_jvp,
     vjp=lambda g, ans, x, *, index: batched_scatter(g, _nb(g, ans), index, shape_of(x)),
     doc="x[index]: slices, integers, integer arrays (repeats allowed), boolean masks.",
@@ -465,6 +465,20 @@ def _index_in(index: tuple[Any, ...], x: Any) -> tuple[Any, ...]:
     if covered >= len(shape_of(x)) or any(i is Ellipsis for i in items):
         return _clipped(items, shape_of(x))
     return _clipped((*items, Ellipsis), shape_of(x))
+
+
+def _getitem_in(xp: Any, x: Any, index: tuple[Any, ...]) -> Any:
+    """``x[index]`` in namespace ``xp``; one integer array among full slices (``x[..., i]``,
+    which the array API does not index) is ``xp.take`` along its axis."""
+    arrays = [k for k, i in enumerate(index) if hasattr(i, "shape")]
+    rest = [i for k, i in enumerate(index) if k not in arrays]
+    if len(arrays) != 1 or len(index[arrays[0]].shape) != 1 or len(index) == 1:
+        return x[index]
+    if not all(i is Ellipsis or i == slice(None) for i in rest):
+        return x[index]
+    k = arrays[0]
+    axis = k - len(index) if any(i is Ellipsis for i in index[:k]) else k
+    return xp.take(x, index[k], axis=axis)
 
 
 def _clipped(index: tuple[Any, ...], shape: tuple[int, ...]) -> tuple[Any, ...]:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .._util import is_foreign, ndim_of, primal_of, shape_of
+from .._util import is_complex, is_foreign, ndim_of, primal_of, shape_of
 from ..core import Tracer, defop
 from .complex import conj
 from .elementwise import where
@@ -121,7 +121,7 @@ def correlate(a: Any, v: Any, mode: str = "valid") -> Any:
     # NumPy swaps a shorter a with v and reverses the result: 'same' centres from the end
     centre = (m - 1) // 2 if n >= m else n - 1 - (n - 1) // 2
     window = _mode_window(n, m, mode, "correlate", centre)
-    if np.iscomplexobj(primal_of(v)):
+    if is_complex(v):
         v = conj(v)
     flipped = getitem(v, slice(None, None, -1))
     return _cut(_convolve(a, flipped), window)

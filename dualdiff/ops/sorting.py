@@ -21,6 +21,7 @@ from .._util import (
     primal_of,
     quiet_primal,
     shape_of,
+    zeros_like_shape,
 )
 from ..core import Tracer, defop
 from .elementwise import where
@@ -192,15 +193,21 @@ def _conditions(x: Any, condlist: Any, nfuncs: int) -> list[np.ndarray]:
         not isinstance(primal_of(condlist[0]), (list, np.ndarray)) and ndim_of(x) != 0
     ):
         condlist = [condlist]
-    conds = [np.asarray(primal_of(c), dtype=bool) for c in condlist]
+    conds = [_boolean(primal_of(c)) for c in condlist]
     if len(conds) == nfuncs - 1:
-        conds.append(~np.any(conds, axis=0))
+        xp = namespace(*conds)
+        conds.append(~xp.any(xp.stack(xp.broadcast_arrays(*conds)), axis=0))
     elif len(conds) != nfuncs:
         raise ValueError(
             f"piecewise: {len(conds)} condition(s) need {len(conds)} or {len(conds) + 1} "
             f"function(s), got {nfuncs}"
         )
     return conds
+
+
+def _boolean(c: Any) -> Any:
+    """A condition as a boolean array of its namespace (NumPy's for numbers and lists)."""
+    return c if is_foreign(c) else np.asarray(c, dtype=bool)
 
 
 def piecewise(x: Any, condlist: Any, funclist: Any, *args: Any, **kw: Any) -> Any:
@@ -211,11 +218,10 @@ def piecewise(x: Any, condlist: Any, funclist: Any, *args: Any, **kw: Any) -> An
     conds = _conditions(x, condlist, len(funclist))
     shape = shape_of(x)
     if not shape:  # a 0-d x: as one element of a vector
-        x, conds = reshape(x, (1,)), [np.reshape(c, (1,)) for c in conds]
-    dtype = getattr(primal_of(x), "dtype", np.dtype(np.float64))
-    result: Any = np.zeros(shape_of(x), dtype=dtype if dtype.kind in "fc" else np.float64)
+        x, conds = reshape(x, (1,)), [namespace(c).reshape(c, (1,)) for c in conds]
+    result: Any = zeros_like_shape(shape_of(x), x)
     for cond, fn in zip(conds, funclist, strict=True):
-        cond = np.broadcast_to(cond, shape_of(x))
+        cond = namespace(cond).broadcast_to(cond, shape_of(x))
         if not callable(fn):
             result = where(cond, fn, result)
         elif cond.any():

@@ -80,24 +80,28 @@ def _where_both_zero(x: Any, y: Any, value: float, fallback: Any) -> Any:
 erf = elementwise(
     "erf",
     _unary("erf", math.erf),
+    api="special.erf",
     derivs=lambda ans, x: _2_SQRT_PI * exp(-square(x)),
     doc="The error function 2/√π ∫₀ˣ exp(-t²) dt; derivative 2/√π exp(-x²).",
 )
 erfc = elementwise(
     "erfc",
     _unary("erfc", math.erfc),
+    api="special.erfc",
     derivs=lambda ans, x: -_2_SQRT_PI * exp(-square(x)),
     doc="1 - erf(x), exact for large x; derivative -2/√π exp(-x²).",
 )
 erfinv = elementwise(
     "erfinv",
     _unary("erfinv"),
+    api="special.erfinv",
     derivs=lambda ans, x: _SQRT_PI_2 * exp(square(ans)),
     doc="The inverse of erf on (-1, 1); derivative √π/2 exp(erfinv(x)²).",
 )
 erfcinv = elementwise(
     "erfcinv",
     _unary("erfcinv"),
+    api="special.erfcinv",
     derivs=lambda ans, x: -_SQRT_PI_2 * exp(square(ans)),
     doc="The inverse of erfc on (0, 2); derivative -√π/2 exp(erfcinv(x)²).",
 )
@@ -107,18 +111,21 @@ erfcinv = elementwise(
 gamma = elementwise(
     "gamma",
     _unary("gamma", math.gamma),
+    api="special.gamma",
     derivs=lambda ans, x: ans * digamma(x),
     doc="The gamma function Γ(x); derivative Γ(x) ψ(x).",
 )
 gammaln = elementwise(
     "gammaln",
     _unary("gammaln", math.lgamma),
+    api="special.gammaln",
     derivs=lambda ans, x: digamma(x),
     doc="ln |Γ(x)|; derivative ψ(x) (digamma).",
 )
 digamma = elementwise(
     "digamma",
     _unary("digamma"),
+    api="special.digamma",
     derivs=lambda ans, x: polygamma(1, x),
     doc="ψ(x) = Γ'(x)/Γ(x) (scipy.special.psi); derivative polygamma(1, x).",
 )
@@ -141,6 +148,7 @@ def _polygamma_primal(n: Any, x: Any) -> Any:
 polygamma = elementwise(
     "polygamma",
     _polygamma_primal,
+    api="special.polygamma",
     derivs=(None, lambda ans, n, x: polygamma(n + 1, x)),
     doc="ψ⁽ⁿ⁾(x), the n-th derivative of digamma (n a non-negative integer, not "
     "differentiated); derivative polygamma(n + 1, x).",
@@ -148,6 +156,7 @@ polygamma = elementwise(
 beta = elementwise(
     "beta",
     _binary("beta"),
+    api="special.beta",
     derivs=(
         lambda ans, a, b: ans * (digamma(a) - digamma(a + b)),
         lambda ans, a, b: ans * (digamma(b) - digamma(a + b)),
@@ -157,6 +166,7 @@ beta = elementwise(
 betaln = elementwise(
     "betaln",
     _binary("betaln"),
+    api="special.betaln",
     derivs=(
         lambda ans, a, b: digamma(a) - digamma(a + b),
         lambda ans, a, b: digamma(b) - digamma(a + b),
@@ -169,6 +179,7 @@ betaln = elementwise(
 logit = elementwise(
     "logit",
     _unary("logit"),
+    api="special.logit",
     derivs=lambda ans, x: reciprocal(x * (1 - x)),
     doc="ln(x / (1 - x)), the inverse of expit; derivative 1/(x(1-x)).",
 )
@@ -187,6 +198,7 @@ def _xlog1py_dx(ans: Any, x: Any, y: Any) -> Any:
 xlogy = elementwise(
     "xlogy",
     _binary("xlogy"),
+    api="special.xlogy",
     derivs=(
         _xlogy_dx,
         # xlogy(0, y) = 0 for every y, so ∂/∂y = x/y is 0 at x = 0, y = 0 too
@@ -197,6 +209,7 @@ xlogy = elementwise(
 xlog1py = elementwise(
     "xlog1py",
     _binary("xlog1py"),
+    api="special.xlog1py",
     derivs=(
         _xlog1py_dx,
         lambda ans, x, y: divide(x, _where_both_zero(x, 1 + y, 1.0, 1 + y)),
@@ -209,18 +222,21 @@ xlog1py = elementwise(
 ndtr = elementwise(
     "ndtr",
     _unary("ndtr"),
+    api="special.ndtr",
     derivs=lambda ans, x: exp(-0.5 * square(x)) / _SQRT_2PI,
     doc="The standard normal CDF Φ(x) = (1 + erf(x/√2))/2; derivative exp(-x²/2)/√(2π).",
 )
 ndtri = elementwise(
     "ndtri",
     _unary("ndtri"),
+    api="special.ndtri",
     derivs=lambda ans, x: _SQRT_2PI * exp(0.5 * square(ans)),
     doc="Φ⁻¹(p), the inverse of ndtr on (0, 1); derivative √(2π) exp(Φ⁻¹(p)²/2).",
 )
 log_ndtr = elementwise(
     "log_ndtr",
     _unary("log_ndtr"),
+    api="special.log_ndtr",
     # φ(x)/Φ(x) as exp(-x²/2 - ln Φ(x)): finite where Φ(x) underflows (x = -40)
     derivs=lambda ans, x: exp(-0.5 * square(x) - ans) / _SQRT_2PI,
     doc="ln Φ(x), accurate for very negative x; derivative φ(x)/Φ(x).",
@@ -231,48 +247,56 @@ log_ndtr = elementwise(
 i0 = elementwise(
     "i0",
     _unary("i0"),
+    api="special.i0",
     derivs=lambda ans, x: i1(x),
     doc="The modified Bessel function I₀(x); derivative I₁(x).",
 )
 i1 = elementwise(
     "i1",
     _unary("i1"),
+    api="special.i1",
     derivs=lambda ans, x: i0(x) - _ratio_at_0(ans, x),
     doc="The modified Bessel function I₁(x); derivative I₀(x) - I₁(x)/x (1/2 at 0).",
 )
 i0e = elementwise(
     "i0e",
     _unary("i0e"),
+    api="special.i0e",
     derivs=lambda ans, x: i1e(x) - sign(x) * ans,
     doc="exp(-|x|) I₀(x); derivative i1e(x) - sign(x) i0e(x) (0 at the kink x = 0).",
 )
 i1e = elementwise(
     "i1e",
     _unary("i1e"),
+    api="special.i1e",
     derivs=lambda ans, x: i0e(x) - _ratio_at_0(ans, x) - sign(x) * ans,
     doc="exp(-|x|) I₁(x); derivative i0e(x) - i1e(x)/x - sign(x) i1e(x) (1/2 at 0).",
 )
 j0 = elementwise(
     "j0",
     _unary("j0"),
+    api="special.j0",
     derivs=lambda ans, x: -j1(x),
     doc="The Bessel function J₀(x); derivative -J₁(x).",
 )
 j1 = elementwise(
     "j1",
     _unary("j1"),
+    api="special.j1",
     derivs=lambda ans, x: j0(x) - _ratio_at_0(ans, x),
     doc="The Bessel function J₁(x); derivative J₀(x) - J₁(x)/x (1/2 at 0).",
 )
 y0 = elementwise(
     "y0",
     _unary("y0"),
+    api="special.y0",
     derivs=lambda ans, x: -y1(x),
     doc="The Bessel function of the second kind Y₀(x), x > 0; derivative -Y₁(x).",
 )
 y1 = elementwise(
     "y1",
     _unary("y1"),
+    api="special.y1",
     derivs=lambda ans, x: y0(x) - divide(ans, x),
     doc="The Bessel function of the second kind Y₁(x), x > 0; derivative Y₀(x) - Y₁(x)/x.",
 )

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .._lazy import is_lazy, maybe_any
-from .._namespace import dtype_kind
+from .._namespace import dtype_kind, to_numpy
 from .._util import compare, is_foreign, ndim_of, normalize_axes, primal_of, shape_of
 from ..core import Tracer
 from .elementwise import floor, sqrt, where
@@ -96,7 +96,7 @@ def average(
 ) -> Any:
     """``np.average``: sum(a w) / sum(w) over ``axis`` (the mean without weights); the
     weights may be differentiated too. ``returned=True`` also gives sum(w)."""
-    if not isinstance(a, Tracer):
+    if not isinstance(a, Tracer) and not is_foreign(a):
         a = np.asarray(a)
     axes = normalize_axes(axis, ndim_of(a), "average")
     if weights is None:
@@ -105,7 +105,7 @@ def average(
     else:
         w = _weights_along(weights, a, axes)
         scale = sum(broadcast_to(w, shape_of(a)), axis=axes, keepdims=keepdims)
-        if not is_lazy(primal_of(scale)) and np.any(primal_of(scale) == 0):  # lazy: inf
+        if not is_lazy(primal_of(scale)) and maybe_any(primal_of(scale) == 0):  # lazy: inf
             raise ZeroDivisionError("average: weights sum to zero, they cannot be normalized")
         avg = sum(a * w, axis=axes, keepdims=keepdims) / scale
     if not returned:
@@ -177,9 +177,10 @@ def _float_array(q: Any) -> np.ndarray:
 
 def _rank_below(n: int) -> Any:
     """floor(q (n - 1)): the rank of the sorted value at or below the q-th quantile."""
-    return lambda q: np.clip(np.floor(np.asarray(q, np.float64) * (n - 1)), 0, n - 1).astype(
-        np.intp
-    )
+    # the ranks index the sorted values: a q of another namespace is read to the host
+    return lambda q: np.clip(
+        np.floor(np.asarray(to_numpy(q), np.float64) * (n - 1)), 0, n - 1
+    ).astype(np.intp)
 
 
 def _lerp(lo: Any, hi: Any, t: Any) -> Any:
@@ -208,7 +209,7 @@ def quantile(
         )
     if not isinstance(q, (Tracer, float, int)):  # a Python number stays weak, as in NumPy
         q = _float_array(q)
-    pq = np.asarray(primal_of(q), dtype=np.float64)
+    pq = np.asarray(to_numpy(primal_of(q)), dtype=np.float64)
     if np.any((pq < 0) | (pq > 1)):
         raise ValueError("quantile: q must be in [0, 1] (percentile: in [0, 100])")
     if not isinstance(a, Tracer):

@@ -9,7 +9,7 @@ from importlib import import_module
 from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any
 
-from . import data, linalg, nn, numeric, ops, optim, teach
+from . import _heap, data, linalg, nn, numeric, ops, optim, teach
 from . import fft as fft
 from .anomaly import detect_anomaly
 from .check import GradientCheckError, check_grad
@@ -34,6 +34,8 @@ from .transforms import (
     value_and_grad,
     vjp,
 )
+
+_heap.keep_freed_memory()  # arrays freed by one step are reused by the next
 
 if find_spec("scipy") is not None:  # dd.scipy: SciPy's API (the optional `scipy` extra)
     from . import scipy as scipy

@@ -17,6 +17,7 @@ script says so and exits 0.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import statistics
 import sys
@@ -54,10 +55,16 @@ def find_gpu() -> Any:
         return None
 
 
+@functools.lru_cache(maxsize=2)
+def _host_problem(layers: tuple[int, ...], batch: int, dtype: str) -> dict:
+    """W3's problem (softmax cross-entropy), drawn once per size (nobody writes into it)."""
+    return P.w3_problem(layers, batch, "ce", dtype)
+
+
 def problem(xp: Any, layers: tuple[int, ...], batch: int, dtype: str = "float32") -> dict:
-    """W3's problem (softmax cross-entropy) with copies of its arrays in ``xp``; the NumPy
-    originals are kept under ``host``."""
-    host = P.w3_problem(layers, batch, "ce", dtype)
+    """W3's problem with copies of its arrays in ``xp``; the NumPy originals are kept
+    under ``host``."""
+    host = _host_problem(layers, batch, dtype)
     moved = {k: xp.array(host[k]) for k in ("x", "y", "labels")}
     return {"params": [xp.array(p) for p in host["params"]], **moved, "loss": "ce", "host": host}
 

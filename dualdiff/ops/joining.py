@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .._namespace import require
 from .._util import ndim_of, shape_of
 from ..core import defop
 from .shape import (
@@ -219,6 +220,12 @@ def _pad_primal(x: Any, *, widths: Pairs, mode: str, fill: Any) -> Any:
     return np.pad(x, widths, mode=mode)  # type: ignore[call-overload]
 
 
+def _pad_in(xp: Any, x: Any, *, widths: Pairs, mode: str, fill: Any) -> Any:
+    """:func:`_pad_primal` with namespace ``xp``'s pad (NumPy's signature: Dask, CuPy)."""
+    fills = {"constant_values": fill} if mode == "constant" else {}
+    return require(xp, "pad", "pad")(x, widths, mode=mode, **fills)
+
+
 def _pad_jvp(t: Any, ans: Any, x: Any, *, widths: Pairs, mode: str, fill: Any) -> Any:
     nb = ndim_of(t) - ndim_of(x)
     zero = None if fill is None else ((0, 0),) * (nb + len(widths))  # a constant's tangent: 0
@@ -256,6 +263,7 @@ _pad = defop(
     doc="x padded by ``widths`` (before, after) per axis: a constant fill, or copies of x "
     "(edge, reflect, symmetric, wrap).",
     vjp_batched=True,
+    api=_pad_in,
 )
 
 

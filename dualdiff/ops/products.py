@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from .._namespace import require
 from .._util import is_complex, is_foreign, ndim_of, primal_of, shape_of
 from ..core import PerInput, Tracer, defop
 from .complex import conj
@@ -169,6 +170,11 @@ def _einsum_primal(*operands: Any, subscripts: str, optimize: Any) -> Any:
     return np.einsum(subscripts, *operands, optimize=_numpy_optimize(optimize))
 
 
+def _einsum_in(xp: Any, *operands: Any, subscripts: str, optimize: Any) -> Any:
+    """The einsum of namespace ``xp`` (not in the array API standard: Dask's, CuPy's)."""
+    return require(xp, "einsum", "einsum")(subscripts, *operands)
+
+
 def _einsum_jvp(k: int, t: Any, ans: Any, *operands: Any, subscripts: str, optimize: Any) -> Any:
     """The einsum with operand k replaced by its tangent (batch axes in front)."""
     inputs, out = _terms(subscripts)
@@ -242,6 +248,7 @@ _einsum = defop(
     kind="linalg",
     vjp_batched=True,
     doc="Einstein summation of any number of operands (canonical subscripts 'ij,jk->ik').",
+    api=_einsum_in,
 )
 
 

@@ -85,6 +85,9 @@ def _diagonal_vjp(g: Any, ans: Any, x: Any, *, offset: int, axis1: int, axis2: i
 _diagonal = defop(
     "diagonal",
     lambda x, *, offset, axis1, axis2: np.diagonal(x, offset, axis1, axis2),
+    api=lambda xp, x, *, offset, axis1, axis2: xp.linalg.diagonal(
+        xp.moveaxis(x, (axis1, axis2), (-2, -1)), offset=offset
+    ),
     jvp=lambda t, ans, x, **p: _diagonal(t, **p),
     vjp=_diagonal_vjp,
     doc="The entries (i, i + offset) of axes ``axis1``, ``axis2``, as a last axis.",
@@ -100,6 +103,9 @@ def _trace_vjp(g: Any, ans: Any, x: Any, *, offset: int, axis1: int, axis2: int)
 _trace = defop(
     "trace",
     lambda x, *, offset, axis1, axis2: np.trace(x, offset, axis1, axis2),
+    api=lambda xp, x, *, offset, axis1, axis2: xp.linalg.trace(
+        xp.moveaxis(x, (axis1, axis2), (-2, -1)), offset=offset
+    ),
     jvp=lambda t, ans, x, **p: _trace(t, **p),
     vjp=_trace_vjp,
     doc="The sum of the entries (i, i + offset) of axes ``axis1``, ``axis2``.",

@@ -27,7 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from .._util import is_foreign, ndim_of, primal_of, shape_of
+from .._namespace import dtype_kind, namespace, numpy_dtype, require
+from .._util import in_namespace_of, is_foreign, ndim_of, primal_of, shape_of
 from ..core import Tracer, defop
 from .complex import conj, real
 from .shape import concatenate, getitem
@@ -47,9 +48,27 @@ def _fit(x: Any, axes: tuple[int, ...], sizes: Sequence[int]) -> Any:
         elif have < n:
             shape = list(shape_of(x))
             shape[axis] = n - have
-            zeros = np.zeros(shape, dtype=np.result_type(primal_of(x)))
+            p = primal_of(x)
+            zeros = _zeros_in(p, shape) if is_foreign(p) else np.zeros(shape, np.result_type(p))
             x = concatenate([x, zeros], axis=axis)
     return x
+
+
+def _zeros_in(like: Any, shape: list[int]) -> Any:
+    """Zeros of ``shape`` in the dtype, namespace and device of ``like``."""
+    return namespace(like).zeros(tuple(shape), dtype=like.dtype, device=like.device)
+
+
+def _complex_in(xp: Any, transform: str) -> Any:
+    """``xp.fft.<transform>`` on complex values: the array API's complex transforms take no
+    real input (NumPy's promote it)."""
+
+    def run(a: Any, *, s: Any, axes: Any, norm: str) -> Any:
+        if dtype_kind(a.dtype) != "c":
+            a = xp.astype(a, xp.complex64 if a.dtype == xp.float32 else xp.complex128)
+        return require(xp, f"fft.{transform}", transform)(a, s=s, axes=axes, norm=norm)
+
+    return run
 
 
 def _sizes(x: Any, axes: tuple[int, ...]) -> tuple[int, ...]:
@@ -82,6 +101,7 @@ def _c2c_vjp(g: Any, ans: Any, a: Any, *, s: Any, axes: Any, norm: str, op: Any)
 _fftn = defop(
     "fftn",
     lambda a, *, s, axes, norm: np.fft.fftn(a, s, axes, norm),
+    api=lambda xp, a, **params: _complex_in(xp, "fftn")(a, **params),
     jvp=lambda t, ans, a, **p: _fftn(t, **p),
     vjp=lambda g, ans, a, **p: _c2c_vjp(g, ans, a, op=_fftn, **p),
     doc="The DFT over ``axes``: X_k = Σ_j x_j exp(-2πi jk / n), scaled by ``norm``.",
@@ -90,6 +110,7 @@ _fftn = defop(
 _ifftn = defop(
     "ifftn",
     lambda a, *, s, axes, norm: np.fft.ifftn(a, s, axes, norm),
+    api=lambda xp, a, **params: _complex_in(xp, "ifftn")(a, **params),
     jvp=lambda t, ans, a, **p: _ifftn(t, **p),
     vjp=lambda g, ans, a, **p: _c2c_vjp(g, ans, a, op=_ifftn, **p),
     doc="The inverse DFT over ``axes``: x_j = Σ_k X_k exp(2πi jk / n) / n (``norm``).",
@@ -105,6 +126,7 @@ def _rfftn_vjp(g: Any, ans: Any, a: Any, *, s: Any, axes: Any, norm: str) -> Any
 _rfftn = defop(
     "rfftn",
     lambda a, *, s, axes, norm: np.fft.rfftn(a, s, axes, norm),
+    api="fft.rfftn",
     jvp=lambda t, ans, a, **p: _rfftn(t, **p),
     vjp=_rfftn_vjp,
     doc="The DFT of real x over ``axes``, the last axis cut to its n // 2 + 1 entries.",
@@ -114,13 +136,16 @@ _rfftn = defop(
 
 def _irfftn_vjp(g: Any, ans: Any, a: Any, *, s: Any, axes: Any, norm: str) -> Any:
     half = _fit(_ifftn(g, s=s, axes=axes, norm=norm), axes[-1:], (_half(s[-1]),))
-    weights = _hermitian_weights(s[-1], np.result_type(primal_of(ans)), axes[-1])
-    return _fit(half * weights, axes, _sizes(a, axes))
+    p = primal_of(ans)
+    dtype = numpy_dtype(p.dtype) if is_foreign(p) else np.result_type(p)
+    weights = _hermitian_weights(s[-1], dtype, axes[-1])
+    return _fit(half * in_namespace_of(weights, ans), axes, _sizes(a, axes))
 
 
 _irfftn = defop(
     "irfftn",
     lambda a, *, s, axes, norm: np.fft.irfftn(a, s, axes, norm),
+    api="fft.irfftn",
     jvp=lambda t, ans, a, **p: _irfftn(t, **p),
     vjp=_irfftn_vjp,
     doc="The real inverse DFT over ``axes`` of a half spectrum (n points on the last axis).",
@@ -130,6 +155,7 @@ _irfftn = defop(
 _fftshift = defop(
     "fftshift",
     lambda x, *, axes: np.fft.fftshift(x, axes),
+    api="fft.fftshift",
     jvp=lambda t, ans, x, *, axes: _fftshift(t, axes=axes),
     vjp=lambda g, ans, x, *, axes: _ifftshift(g, axes=axes),
     doc="x rolled by n // 2 along each of ``axes``: the zero frequency to the centre.",
@@ -138,6 +164,7 @@ _fftshift = defop(
 _ifftshift = defop(
     "ifftshift",
     lambda x, *, axes: np.fft.ifftshift(x, axes),
+    api="fft.ifftshift",
     jvp=lambda t, ans, x, *, axes: _ifftshift(t, axes=axes),
     vjp=lambda g, ans, x, *, axes: _fftshift(g, axes=axes),
     doc="The inverse of fftshift: x rolled by -(n // 2) along each of ``axes``.",

@@ -590,7 +590,8 @@ def _plain_input(tape: Tape, a: Any, pos: int, inputs: list[tuple[int, int]]) ->
         if a._tape is None and not tape._user:  # e.g. a model's parameter inside dd.grad(f)
             return a.value  # a constant of f
         if a._tape is None and tape._outer is None:  # a parameter the user's tape watches
-            inputs.append((pos, tape._leaf(a, a.value)))
+            node = tape._leaf_nodes.get(id(a))  # seen before: read inline
+            inputs.append((pos, tape._leaf(a, a.value) if node is None else node))
             return a.value
     return a
 

@@ -9,6 +9,8 @@ the axis of ``take_along_axis``) become one chunk and the batch axes keep theirs
 stack of matrices is computed chunk by chunk in parallel and the graph stays lazy. A
 single matrix is one task. The FFTs are Dask's, after joining the transformed axes
 into one chunk; SciPy's special functions are ufuncs, which Dask maps over the chunks.
+A scatter-add (``add.at``, the VJP of integer indexing) is one task: an index may reach
+any chunk.
 
 This module sits on the lowest floor, below :mod:`dualdiff._namespace`; it imports
 Dask only when a dask array is met.
@@ -28,13 +30,15 @@ __all__ = ["dask_namespace"]
 
 @functools.cache
 def dask_namespace() -> types.ModuleType:
-    """``array_api_compat.dask.array`` with ``take_along_axis``, a chunk-free ``linalg``
-    and ``fft`` (named ``dask.array``, as array_api_compat names its own)."""
+    """``array_api_compat.dask.array`` with ``take_along_axis``, ``add.at``, a chunk-free
+    ``linalg`` and ``fft``, SciPy's ``special`` (named ``dask.array``, as array_api_compat
+    names its own)."""
     import array_api_compat.dask.array as compat
 
     xp = types.ModuleType("dask.array", compat.__doc__)
     xp.__dict__.update({k: v for k, v in vars(compat).items() if not k.startswith("__")})
     xp.take_along_axis = _take_along_axis  # type: ignore[attr-defined]
+    xp.add = _Add(compat.add)  # type: ignore[attr-defined]
     xp.linalg = _module("dask.array.linalg", compat.linalg, _LINALG)  # type: ignore[attr-defined]
     xp.fft = _module("dask.array.fft", compat.fft, _fft_functions(compat.fft))  # type: ignore[attr-defined]
     special = _special()
@@ -82,6 +86,32 @@ def _take_along_axis(x: Any, indices: Any, /, *, axis: int = -1) -> Any:
     x, indices = da.moveaxis(x, axis, -1), da.moveaxis(da.asarray(indices), axis, -1)
     picked = gufunc(functools.partial(np.take_along_axis, axis=-1), "(n),(m)->(m)", x, indices)
     return da.moveaxis(picked, -1, axis)
+
+
+class _Add:
+    """Dask's ``add``, with NumPy's ``add.at`` (an unbuffered scatter-add) beside it."""
+
+    def __init__(self, add: Callable[..., Any]) -> None:
+        self._add = add
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._add(*args, **kwargs)
+
+    @staticmethod
+    def at(out: Any, index: Any, values: Any) -> None:
+        """``np.add.at(out, index, values)`` into the dask array ``out``, lazily: one task,
+        since an index may reach any chunk (dask arrays in ``index`` are computed first)."""
+        import dask
+        import dask.array as da
+
+        added = dask.delayed(_added_at)(out, index, values)
+        out[...] = da.from_delayed(added, shape=out.shape, dtype=out.dtype)
+
+
+def _added_at(out: np.ndarray, index: Any, values: Any) -> np.ndarray:
+    out = out.copy()
+    np.add.at(out, index, values)
+    return out
 
 
 def _min_side(a: Any) -> int:

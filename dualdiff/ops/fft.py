@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .._namespace import dtype_kind, namespace, numpy_dtype, require
+from .._namespace import device_of, dtype_kind, namespace, numpy_dtype, require
 from .._util import in_namespace_of, is_foreign, ndim_of, primal_of, shape_of
 from ..core import Tracer, defop
 from .complex import conj, real
@@ -56,7 +56,7 @@ def _fit(x: Any, axes: tuple[int, ...], sizes: Sequence[int]) -> Any:
 
 def _zeros_in(like: Any, shape: list[int]) -> Any:
     """Zeros of ``shape`` in the dtype, namespace and device of ``like``."""
-    return namespace(like).zeros(tuple(shape), dtype=like.dtype, device=like.device)
+    return namespace(like).zeros(tuple(shape), dtype=like.dtype, device=device_of(like))
 
 
 def _complex_in(xp: Any, transform: str) -> Any:

@@ -17,7 +17,7 @@ from typing import Any, ParamSpec, TypeVar
 import numpy as np
 
 from .._lazy import is_lazy
-from .._namespace import asarray_like, dtype_kind, namespace
+from .._namespace import asarray_like, device_of, dtype_kind, namespace
 from .._util import as_float, is_foreign, ndim_of, primal_of, shape_of
 from ..core import Tracer, defop
 from .elementwise import multiply
@@ -344,7 +344,7 @@ def _tri_solve_in(xp: Any, a: Any, b: Any, *, lower: bool, trans: int, unit_diag
     k = (-1 if lower else 1) if unit_diagonal else 0
     t = xp.tril(a, k=k) if lower else xp.triu(a, k=k)
     if unit_diagonal:
-        t = t + xp.eye(a.shape[-1], dtype=a.dtype, device=a.device)
+        t = t + xp.eye(a.shape[-1], dtype=a.dtype, device=device_of(a))
     return xp.linalg.solve(xp.matrix_transpose(t) if trans else t, b)
 
 

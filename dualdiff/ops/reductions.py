@@ -159,7 +159,7 @@ def _logsumexp_np(x: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
     x = np.asarray(x)
     if x.dtype.kind in "biu":  # integers and booleans: float64, not NumPy's float16 for int8
         x = x.astype(np.float64)
-    m = _finite_max(np, x, axis)
+    m = finite_max(np, x, axis)
     with np.errstate(divide="ignore"):
         out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
     return out if keepdims else np.squeeze(out, axis=axis)
@@ -169,12 +169,12 @@ def _logsumexp_in(xp: Any, x: Any, *, axis: tuple[int, ...], keepdims: bool) -> 
     """logsumexp with namespace ``xp``'s functions (integers and booleans as float64)."""
     if xp.isdtype(x.dtype, ("bool", "integral")):
         x = xp.astype(x, xp.float64)
-    m = _finite_max(xp, x, axis)
+    m = finite_max(xp, x, axis)
     out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
     return out if keepdims else xp.squeeze(out, axis=axis)
 
 
-def _finite_max(xp: Any, x: Any, axis: Any) -> Any:
+def finite_max(xp: Any, x: Any, axis: Any) -> Any:
     """max(x) along ``axis``, the axes kept, and 0 where it is not finite (on NumPy, an
     empty group's max is -inf, so log(0) = -inf follows)."""
     if xp is np:
@@ -210,7 +210,7 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False, *, b: Any = None
     xp = namespace(primal_of(x), primal_of(b))
     unweighted = xp.equal(primal_of(b), 0)
     weighted_x = xp.where(unweighted, -xp.inf, primal_of(x))
-    m = _finite_max(xp, weighted_x, axes)
+    m = finite_max(xp, weighted_x, axes)
     if not isinstance(b, Tracer) and maybe_any(unweighted):  # terms that are 0 whatever x is:
         x = where(unweighted, m, x)  # keep their exp from overflowing (0 * inf)
     out = log(sum(b * exp(x - m), axis=axes, keepdims=True)) + m
@@ -221,7 +221,7 @@ def _max_shift(x: Any, axis: Any) -> Any:
     """max(x) along ``axis`` (kept for broadcasting; 0 where not finite) as a constant:
     subtracting it changes neither softmax nor any of its derivatives."""
     p = primal_of(x)
-    return _finite_max(namespace(p), p, axis)
+    return finite_max(namespace(p), p, axis)
 
 
 def log_softmax(x: Any, axis: Any = -1) -> Any:

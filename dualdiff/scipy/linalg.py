@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .._lazy import is_lazy
 from .._util import primal_of
 from ..ops.decompositions import cholesky as _np_cholesky
 from ..ops.linalg import solve_triangular
@@ -19,8 +20,10 @@ from ..ops.scipy_linalg import expm
 
 
 def _finite(name: str, check_finite: bool, *arrays: Any) -> None:
-    """SciPy's ``check_finite``: refuse inf and nan (LAPACK would return garbage)."""
-    if check_finite and not all(np.isfinite(primal_of(a)).all() for a in arrays):
+    """SciPy's ``check_finite``: refuse inf and nan (LAPACK would return garbage); lazy
+    values are not read (a nan spreads into the result)."""
+    values = [primal_of(a) for a in arrays]
+    if check_finite and not all(is_lazy(v) or np.isfinite(v).all() for v in values):
         raise ValueError(f"{name}: array must not contain infs or NaNs (check_finite=True)")
 
 

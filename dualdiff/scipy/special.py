@@ -12,8 +12,10 @@ from typing import Any
 import numpy as np
 
 from .. import ops
+from .._namespace import namespace
 from .._util import normalize_axes, primal_of, shape_of
 from ..ops import sigmoid as expit
+from ..ops.reductions import finite_max
 from ..ops.special import (
     beta,
     betaln,
@@ -49,8 +51,7 @@ def _sum_sign(a: Any, b: Any, axis: Any) -> np.ndarray:
     a_p, b_p = np.broadcast_arrays(primal_of(a), primal_of(b))
     axes = normalize_axes(axis, a_p.ndim, "logsumexp")
     weighted = np.where(b_p != 0, a_p, -np.inf)  # shift by the largest a that has a weight
-    m = np.max(weighted, axis=axes, keepdims=True, initial=-np.inf)
-    m = np.where(np.isfinite(m), m, 0)
+    m = finite_max(namespace(weighted), weighted, axes)
     return np.sign(np.sum(b_p * np.exp(weighted - m), axis=axes, keepdims=True))
 
 

@@ -151,7 +151,7 @@ def call_primal(rule: Rule, args: Sequence[Any], params: dict[str, Any]) -> Any:
             break
     try:
         return primal(*args, **params)
-    except (ValueError, TypeError, IndexError) as err:
+    except (ValueError, TypeError, IndexError, NotImplementedError) as err:
         raise _op_error(rule, args, params, err) from err
 
 
@@ -159,6 +159,8 @@ _HINTS = {
     ValueError: "check the shapes (they must broadcast as in NumPy) and the parameters",
     TypeError: "dualdiff ops take numbers, numeric arrays, Duals and Vars",
     IndexError: "check the index against the shape",
+    NotImplementedError: "the inputs' array library cannot run it so (Dask: fancy indexing "
+    "of several axes, some reshapes); compute this step on NumPy arrays",
 }
 
 
@@ -202,7 +204,7 @@ def bind(rule: Rule, args: Sequence[Any], params: dict[str, Any]) -> Any:
     primal = rule.primal if plain else primal_in(rule, args)
     try:  # call_primal, inlined: this is the hot path of every op
         return primal(*args, **params)
-    except (ValueError, TypeError, IndexError) as err:
+    except (ValueError, TypeError, IndexError, NotImplementedError) as err:
         raise _op_error(rule, args, params, err) from err
 
 

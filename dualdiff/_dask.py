@@ -39,11 +39,14 @@ def dask_namespace() -> types.ModuleType:
     xp.__dict__.update({k: v for k, v in vars(compat).items() if not k.startswith("__")})
     xp.take_along_axis = _take_along_axis  # type: ignore[attr-defined]
     xp.add = _Add(compat.add)  # type: ignore[attr-defined]
+    xp.reshape = functools.partial(_reshape, compat.reshape)  # type: ignore[attr-defined]
+    xp.pad = _pad  # type: ignore[attr-defined]
     xp.linalg = _module("dask.array.linalg", compat.linalg, _LINALG)  # type: ignore[attr-defined]
     xp.fft = _module("dask.array.fft", compat.fft, _fft_functions(compat.fft))  # type: ignore[attr-defined]
     special = _special()
     if special is not None:
         xp.special = special  # type: ignore[attr-defined]
+        xp.expm = _expm  # type: ignore[attr-defined]
     return xp
 
 
@@ -86,6 +89,37 @@ def _take_along_axis(x: Any, indices: Any, /, *, axis: int = -1) -> Any:
     x, indices = da.moveaxis(x, axis, -1), da.moveaxis(da.asarray(indices), axis, -1)
     picked = gufunc(functools.partial(np.take_along_axis, axis=-1), "(n),(m)->(m)", x, indices)
     return da.moveaxis(picked, -1, axis)
+
+
+def _reshape(reshape: Callable[..., Any], x: Any, /, shape: Any, **kwargs: Any) -> Any:
+    """Dask's reshape, which only merges or splits whole chunks; other reshapes take the
+    array as one chunk first."""
+    try:
+        return reshape(x, shape, **kwargs)
+    except NotImplementedError:
+        return reshape(x.rechunk(-1), shape, **kwargs)
+
+
+def _pad(x: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> Any:
+    """Dask's pad; NumPy's on the array as one chunk where a copying mode pads an axis by
+    as much as its length or more (Dask's pad gets the shape wrong there)."""
+    import dask.array as da
+
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=int).reshape(-1, 2), (x.ndim, 2))
+    if mode == "constant" or all(
+        b < n and a < n for (b, a), n in zip(widths, x.shape, strict=True)
+    ):
+        return da.pad(x, pad_width, mode=mode, **kwargs)
+    shape = tuple(int(n + b + a) for (b, a), n in zip(widths, x.shape, strict=True))
+    pad = functools.partial(np.pad, pad_width=widths.tolist(), mode=mode, **kwargs)
+    return x.rechunk(-1).map_blocks(pad, chunks=tuple((n,) for n in shape), dtype=x.dtype)
+
+
+def _expm(a: Any, /) -> Any:
+    """SciPy's matrix exponential over the batch chunks of ``(..., n, n)`` a."""
+    from scipy.linalg import expm
+
+    return gufunc(expm, "(n,n)->(n,n)", a)
 
 
 class _Add:

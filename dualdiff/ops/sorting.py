@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .._lazy import is_lazy
 from .._namespace import asarray_like, namespace
 from .._util import (
     handed_on,
@@ -216,6 +217,12 @@ def piecewise(x: Any, condlist: Any, funclist: Any, *args: Any, **kw: Any) -> An
     where its condition holds (as in NumPy), so a piece is never differentiated outside its
     domain. Functions written with dualdiff or NumPy ops differentiate."""
     conds = _conditions(x, condlist, len(funclist))
+    if any(is_lazy(c) for c in conds):
+        raise NotImplementedError(
+            "piecewise: the conditions are lazy (Dask), and which elements each function "
+            "sees depends on their values; write the pieces with dd.where (each piece on "
+            "the safe part of its domain) instead"
+        )
     shape = shape_of(x)
     if not shape:  # a 0-d x: as one element of a vector
         x, conds = reshape(x, (1,)), [namespace(c).reshape(c, (1,)) for c in conds]

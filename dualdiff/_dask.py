@@ -93,7 +93,11 @@ def _take_along_axis(x: Any, indices: Any, /, *, axis: int = -1) -> Any:
 
 def _reshape(reshape: Callable[..., Any], x: Any, /, shape: Any, **kwargs: Any) -> Any:
     """Dask's reshape, which only merges or splits whole chunks; other reshapes take the
-    array as one chunk first."""
+    array as one chunk first (and an empty array is made anew)."""
+    import dask.array as da
+
+    if not x.size:  # Dask's reshape fails on empty arrays; NumPy's tells the new shape
+        return da.zeros(np.empty(x.shape).reshape(shape).shape, dtype=x.dtype)
     try:
         return reshape(x, shape, **kwargs)
     except NotImplementedError:

@@ -515,6 +515,8 @@ def _scatter_in(xp: Any, g: Any, *, index: tuple[Any, ...], shape: tuple[int, ..
     """:func:`_scatter_primal` in namespace ``xp``: basic indices assign, integer arrays add
     up with the namespace's ``add.at`` (CuPy's; the array API has none)."""
     out = zeros_like_shape(shape, g)
+    if not math.prod(shape_of(g)):  # nothing to add (Dask cannot assign an empty slice)
+        return out
     if _is_basic(index):  # assigned without the new axes of None, which have length 1
         at = _index_in(tuple(i for i in index if i is not None), out)
         out[at] = xp.reshape(g, out[at].shape)

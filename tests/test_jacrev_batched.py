@@ -82,7 +82,7 @@ def _elem_params() -> list[Any]:
     params = []
     for name, spec in ELEMENTWISE.items():
         shapes = ELEMENTWISE_SHAPES[len(spec.domain)]
-        for s in (shapes[1], shapes[-1]):  # same shapes, and broadcasting ones
+        for s in (shapes[0], shapes[1], shapes[-1]):  # scalars, arrays, broadcasting
             text = ",".join(str(x) for x in s).replace(" ", "")
             params.append(pytest.param(name, s, id=f"{name}-{text}"))
     return params

@@ -49,6 +49,8 @@ from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
+from ._namespace import asarray_like, namespace, to_numpy
+
 __all__ = [
     "METHODS",
     "Estimate",
@@ -157,11 +159,14 @@ def scheme(method: str, order: int | None = None) -> Scheme:
 
 @dataclass(frozen=True, slots=True)
 class _Point:
-    """The point x of a numerical derivative: its flat float values, shape and kind."""
+    """The point x of a numerical derivative: its flat float values, shape and kind. An x of
+    another array namespace (CuPy, Dask) is copied to NumPy here, and ``f`` is called with
+    arrays moved back there (``like``): the differences are taken on the host."""
 
     flat: np.ndarray
     shape: tuple[int, ...]
     python_scalar: bool
+    like: Any = None
 
     @property
     def eps(self) -> float:
@@ -169,7 +174,10 @@ class _Point:
 
     def restore(self, y: np.ndarray) -> Any:
         """``y`` (flat, maybe complex) in the form of x: a Python number or an array."""
-        return y[0].item() if self.python_scalar else y.reshape(self.shape)
+        if self.python_scalar:
+            return y[0].item()
+        y = y.reshape(self.shape)
+        return y if self.like is None else asarray_like(y, self.like)
 
 
 def _point(x: Any, name: str) -> _Point:
@@ -178,7 +186,8 @@ def _point(x: Any, name: str) -> _Point:
             f"numeric.{name}: x must be a number or an array, got a {type(x).__name__}; "
             "convert it with np.asarray(x, dtype=float)"
         )
-    arr = np.asarray(x)
+    like = None if namespace(x) is np else x
+    arr = np.asarray(to_numpy(x))
     if arr.dtype.kind in "biu":
         arr = arr.astype(np.float64)
     if arr.dtype.kind != "f":
@@ -195,12 +204,12 @@ def _point(x: Any, name: str) -> _Point:
         raise ValueError(
             f"numeric.{name}: x is empty (shape {arr.shape}): nothing to differentiate"
         )
-    return _Point(arr.ravel().copy(), arr.shape, isinstance(x, (int, float)))
+    return _Point(arr.ravel().copy(), arr.shape, isinstance(x, (int, float)), like)
 
 
 def _flat_output(out: Any, name: str) -> np.ndarray:
     try:
-        arr = np.asarray(out)
+        arr = np.asarray(out if namespace(out) is np else to_numpy(out))
     except TypeError as err:
         raise TypeError(
             f"numeric.{name}: f returned a {type(out).__name__}, which is not a number or "

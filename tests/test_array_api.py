@@ -311,3 +311,11 @@ def test_an_op_the_namespace_lacks_names_op_and_namespace() -> None:
         match=r"'erf' is not available in namespace array_api_strict \(it has no special\.erf\)",
     ):
         dd.grad(lambda v: dd.sum(dd.erf(v)))(x)
+
+
+def test_numeric_differences_of_a_strict_function() -> None:
+    """Finite differences are taken on the host: x is copied to NumPy, f gets strict arrays."""
+    x = np.array([0.3, -0.4, 1.1])
+    estimate = dd.numeric.gradient(f, strict(x))
+    assert isinstance(estimate, np.ndarray)
+    np.testing.assert_allclose(estimate, host(dd.grad(f)(strict(x))), rtol=1e-7)

@@ -32,7 +32,7 @@ import array_api_compat
 import numpy as np
 
 from ._namespace import device_of, dtype_kind
-from ._util import as_float, compare, shape_of
+from ._util import as_float, compare, handed_on, primal_of, shape_of
 from .core import Rule, Tracer
 from .numpy_api import _on_primals, routing
 from .pytree import tree_flatten
@@ -48,10 +48,13 @@ __all__ = [
     "changed_array",
     "describe_change",
     "find_param_slots",
+    "frozen",
+    "guarding",
     "is_data",
     "is_float",
     "is_input",
     "leaf_key",
+    "operand",
     "params_of",
     "signature",
     "whole_value",
@@ -284,6 +287,30 @@ def _shown(outcome: Any) -> str:
     if isinstance(outcome, np.ndarray):
         return np.array2string(outcome, separator=", ")
     return repr(outcome.item() if isinstance(outcome, np.generic) else outcome)
+
+
+def guarding(tape: Tape, guards: list[Guard], handed: dict[int, int]) -> Callable[..., None]:
+    """The listener that keeps each comparison (and each read of a data value) made while
+    ``tape`` records as a guard, with where the user's code made it."""
+
+    def guard(fn: Callable[..., Any], operands: Any, outcome: Any) -> None:
+        ops = tuple(operand(tape, x) for x in operands)
+        if fn is handed_on:  # dropped if a recorded op took the value (see _program)
+            handed[len(guards)], fn = id(outcome), whole_value
+        guards.append(Guard(len(tape.entries), fn, ops, frozen(outcome), call_site()))
+
+    return guard
+
+
+def operand(tape: Tape, x: Any) -> tuple[int | None, Any]:
+    """Where a program finds ``x``: (its node, None), or (None, ``x`` as a constant)."""
+    node = tape.node_of(x)
+    return (node, None) if node is not None else (None, frozen(primal_of(x)))
+
+
+def frozen(x: Any) -> Any:
+    """A copy of an array (the caller may change theirs in place); other values as they are."""
+    return np.array(x) if isinstance(x, np.ndarray) else x
 
 
 # --- index arrays among the parameters of ops ----------------------------------------------

@@ -43,7 +43,7 @@ from typing import Any, cast
 import numpy as np
 
 from ._namespace import namespace, namespace_name
-from ._util import COMPARISONS, handed_on, primal_of, shape_of
+from ._util import COMPARISONS, primal_of, shape_of
 from .anomaly import is_detecting_anomalies
 from .core import REGISTRY, Rule, Tracer, bind, new_level, primal_in
 from .pytree import TreeDef, tree_flatten, tree_map, tree_unflatten
@@ -51,15 +51,15 @@ from .recording import (
     DataTape,
     Guard,
     RecordingWarning,
-    call_site,
     changed_array,
     describe_change,
     find_param_slots,
+    guarding,
     is_data,
     is_input,
+    operand,
     params_of,
     signature,
-    whole_value,
 )
 from .reverse import Tape, Var, backprop, ones_like, plain, zeros_like
 from .transforms import REAL, _argnums, _check_output, _split_aux
@@ -197,21 +197,7 @@ class Compiled:
         backend: str = "source",
         warn_after: int | None = 8,
     ) -> None:
-        if on_branch_change not in ("record", "raise"):
-            raise ValueError(
-                "dd.compile: on_branch_change must be 'record' or 'raise', "
-                f"got {on_branch_change!r}"
-            )
-        if backend != "replay" and backend not in BACKENDS:
-            raise ValueError(
-                f"dd.compile: backend must be one of {sorted({'replay', *BACKENDS})}, "
-                f"got {backend!r}"
-            )
-        if warn_after is not None and (isinstance(warn_after, bool) or warn_after < 0):
-            raise ValueError(
-                f"dd.compile: warn_after must be a count of recordings (>= 0) or None, "
-                f"got {warn_after!r}"
-            )
+        _check_options(on_branch_change, backend, warn_after)
         self.f = f
         self.argnums = argnums
         self.has_aux = has_aux
@@ -273,26 +259,41 @@ class Compiled:
         elif not _same(program.statics, statics):
             reason = changed_array(self.f, program.statics, statics, key)
         else:
-            backend = BACKENDS.get(self.backend)
-            if backend is not None:
-                out = backend.run(self, program, _canonical(args, nums, leaves, statics), leaves)
-                if out is not NO_RESULT:
-                    self.replays += 1
-                    return out
-            try:
-                result = _replay(program, leaves)
-                self.replays += 1
-                return self._package(program, result, single)
-            except BranchChanged as err:
-                if self.on_branch_change == "raise":
-                    raise
-                reason = err.reason
+            out, reason = self._replayed(program, args, nums, leaves, statics, single)
+            if out is not NO_RESULT:
+                return out
         self._recording(reason)
         program, result = self._record(args, nums, leaves, statics)
         program.example = (_canonical(args, nums, leaves, statics), leaves, nums, single)
         self._programs[key] = self._latest = program
         self._key = key
         return self._package(program, result, single)
+
+    def _replayed(
+        self,
+        program: _Program,
+        args: tuple[Any, ...],
+        nums: tuple[int, ...],
+        leaves: list[Any],
+        statics: list[Any],
+        single: bool,
+    ) -> tuple[Any, str]:
+        """The call's result from ``program`` (the backend's, or the replay's), or
+        :data:`NO_RESULT` and the guard that came out differently."""
+        backend = BACKENDS.get(self.backend)
+        if backend is not None:
+            out = backend.run(self, program, _canonical(args, nums, leaves, statics), leaves)
+            if out is not NO_RESULT:
+                self.replays += 1
+                return out, ""
+        try:
+            result = _replay(program, leaves)
+        except BranchChanged as err:
+            if self.on_branch_change == "raise":
+                raise
+            return NO_RESULT, err.reason
+        self.replays += 1
+        return self._package(program, result, single), ""
 
     def _recording(self, reason: str) -> None:
         """Count a recording and note why; warn once past ``warn_after`` recordings."""
@@ -321,14 +322,7 @@ class Compiled:
         handed: dict[int, int] = {}  # guard -> id of a value handed on to an op as it is
         with new_level() as level:
             tape = cast(DataTape, DataTape._internal(level))
-
-            def guard(fn: Callable[..., Any], operands: Any, outcome: Any) -> None:
-                ops = tuple(_operand(tape, x) for x in operands)
-                if fn is handed_on:  # dropped if a recorded op took it (see _program)
-                    handed[len(guards)], fn = id(outcome), whole_value
-                guards.append(Guard(len(tape.entries), fn, ops, _frozen(outcome), call_site()))
-
-            token = COMPARISONS.set(guard)
+            token = COMPARISONS.set(guarding(tape, guards, handed))
             try:
                 xs = [tape.new_data(x) if is_data(x) else tape._new_var(x) for x in leaves]
                 out = self.f(*_rebuild(args, nums, xs, statics))
@@ -391,6 +385,24 @@ def compile(  # the public name, like torch.compile
     return Compiled(f, argnums, has_aux, on_branch_change, backend, warn_after)
 
 
+def _check_options(on_branch_change: str, backend: str, warn_after: Any) -> None:
+    """dd.compile's keyword options, or a ValueError naming the one that is wrong."""
+    if on_branch_change not in ("record", "raise"):
+        raise ValueError(
+            f"dd.compile: on_branch_change must be 'record' or 'raise', got {on_branch_change!r}"
+        )
+    if backend != "replay" and backend not in BACKENDS:
+        raise ValueError(
+            f"dd.compile: backend must be one of {sorted({'replay', *BACKENDS})}, got {backend!r}"
+        )
+    counts = isinstance(warn_after, int) and not isinstance(warn_after, bool) and warn_after >= 0
+    if warn_after is not None and not counts:
+        raise ValueError(
+            f"dd.compile: warn_after must be a count of recordings (>= 0) or None, "
+            f"got {warn_after!r}"
+        )
+
+
 # --- the signature of a call -------------------------------------------------------------
 
 
@@ -429,16 +441,6 @@ def _grad_layout(args: tuple[Any, ...], nums: tuple[int, ...]) -> list[tuple[Tre
 # --- building the program ------------------------------------------------------------------
 
 
-def _operand(tape: Tape, x: Any) -> tuple[int | None, Any]:
-    node = tape.node_of(x)
-    return (node, None) if node is not None else (None, _frozen(primal_of(x)))
-
-
-def _frozen(x: Any) -> Any:
-    """A copy of an array (the caller may change theirs in place); other values as they are."""
-    return np.array(x) if isinstance(x, np.ndarray) else x
-
-
 def _program(
     tape: Tape,
     xs: list[Var],
@@ -459,8 +461,8 @@ def _program(
         steps=steps,
         guards=guards,
         nodes=tape._nodes,
-        out=_operand(tape, out),
-        aux=[_operand(tape, a) for a in aux_leaves],
+        out=operand(tape, out),
+        aux=[operand(tape, a) for a in aux_leaves],
         aux_tree=aux_tree,
         statics=statics,
         grads=grads,
@@ -596,7 +598,7 @@ def _record_backward(
     if compared or not replayable:
         return None, {}
     wanted = {program.inputs[j] for _, idx in program.grads for j in idx} & set(cts)
-    grads = {n: _operand(tape, cts[n]) for n in wanted}
+    grads = {n: operand(tape, cts[n]) for n in wanted}
     _expose(steps, {node for node, _ in grads.values()})
     backward = _Backward(
         reads=[(var._node, forward) for forward, var in reads.items()],

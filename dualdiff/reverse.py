@@ -469,7 +469,11 @@ class Var(ArrayOps):
         """A two-input operator (``x * y``, ``x + 1.0`` ...), recorded straight away when
         its traced inputs are Vars of the recording tape holding plain values: the same
         entry as :func:`bind` would record, without the generic dispatch."""
-        tape = _hot_tape(self._tape)
+        tape, active = self._tape, _ACTIVE.get()
+        if tape is None or not tape._recording or active not in (None, tape):
+            tape = _hot_tape(tape)  # the commonest case (tape records alone) tested inline
+        elif active is tape and tape.level >= _HANDLING.get():
+            tape = _hot_tape(tape)
         if tape is not None:
             out = _record2(tape, rule, a, b)
             if out is not None:

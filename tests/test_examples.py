@@ -248,3 +248,18 @@ def test_gpu_mlp_code_on_array_api_strict_matches_numpy(example) -> None:
     for key in ("loss", "val_loss", "val_accuracy"):
         np.testing.assert_allclose(strict["history"][key], numpy["history"][key], rtol=1e-5)
     assert numpy["test_accuracy"] > 0.8
+
+
+def test_gpu_mlp_main_with_a_namespace_standing_in_for_cupy(example, monkeypatch, capsys) -> None:
+    """main's GPU branch, with array_api_strict where CuPy would be (and a narrow MLP)."""
+    xp = pytest.importorskip("array_api_strict")
+    pytest.importorskip("sklearn")
+    mod = example("gpu_mlp")
+    wide = mod.wide
+    monkeypatch.setattr(mod, "gpu_namespace", lambda: (xp, "a stand-in device"))
+    monkeypatch.setattr(mod, "wide", lambda xp, steps: wide(xp, width=32, batch=64, steps=steps))
+    out = mod.main(epochs=1, steps=3)
+    printed = capsys.readouterr().out
+    assert "training on a stand-in device" in printed and "test accuracy" in printed
+    assert out["digits"]["test_accuracy"] > 0.8
+    assert len(out["wide"]["losses"]) == 3

@@ -26,7 +26,7 @@ from oracles import COMPOSITES, ELEMENTWISE, STRUCTURAL
 from oracles.domains import Case, as_input
 
 import dualdiff as dd
-from dualdiff._namespace import lookup, namespace, to_numpy
+from dualdiff._namespace import asarray_like, is_numpy, lookup, namespace, to_numpy
 from dualdiff.core import primal_in
 
 xp = pytest.importorskip("array_api_strict")
@@ -319,3 +319,24 @@ def test_numeric_differences_of_a_strict_function() -> None:
     estimate = dd.numeric.gradient(f, strict(x))
     assert isinstance(estimate, np.ndarray)
     np.testing.assert_allclose(estimate, host(dd.grad(f)(strict(x))), rtol=1e-7)
+
+
+def test_namespace_of_values() -> None:
+    """NumPy for numbers, NumPy values and tracers over them; the strict namespace for its
+    arrays (numbers fit beside them); NumPy's asked through the fast path first."""
+    x = strict(np.ones(2))
+    assert namespace(1.0, 2, np.float32(1.0), np.ones(3), dd.Dual(np.ones(2))) is np
+    assert namespace(x, 2.0, np.float64(1.0)) is xp
+    assert namespace(dd.Dual(x)) is xp
+    with pytest.raises(TypeError, match=r"'matmul' mixes .* numpy and array_api_strict"):
+        namespace(np.ones(2), x, op="matmul")
+
+
+def test_moving_arrays_between_namespaces() -> None:
+    x = strict(np.arange(3.0))
+    back = to_numpy(x)
+    assert type(back) is np.ndarray and back.tolist() == [0.0, 1.0, 2.0]
+    moved = asarray_like(np.array([4.0, 5.0], dtype=np.float32), x)
+    assert namespace(moved) is xp and moved.device == DEVICE and moved.dtype == xp.float32
+    assert asarray_like(2.0, x).dtype == xp.float64  # a number takes the reference's dtype
+    assert is_numpy(np) and not is_numpy(xp)

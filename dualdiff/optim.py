@@ -501,7 +501,7 @@ def _decayed(state: dict[str, Any], key: str, p: Any, decay: float, x: Any) -> A
         buf *= decay
         buf += x
         return buf
-    state[key] = state[key] * decay + x if key in state else x
+    state[key] = state[key] * decay + x if key in state else x + 0.0  # not x: the gradient
     return state[key]
 
 

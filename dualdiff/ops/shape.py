@@ -12,6 +12,7 @@ import math
 import operator
 from typing import Any
 
+import array_api_compat
 import numpy as np
 
 from .._namespace import NUMPY_TYPES, asarray_like, require
@@ -471,6 +472,11 @@ def _getitem_in(xp: Any, x: Any, index: tuple[Any, ...]) -> Any:
     """``x[index]`` in namespace ``xp``; one integer array among full slices (``x[..., i]``,
     which the array API does not index) is ``xp.take`` along its axis."""
     arrays = [k for k, i in enumerate(index) if hasattr(i, "shape")]
+    if arrays and array_api_compat.is_dask_namespace(xp) and _split_advanced(index):
+        raise NotImplementedError(
+            "Dask orders the axes of integer indices split by a slice unlike NumPy (which "
+            "puts them first); index in two steps, e.g. x[i][:, :, j]"
+        )
     rest = [i for k, i in enumerate(index) if k not in arrays]
     if len(arrays) != 1 or len(index[arrays[0]].shape) != 1 or len(index) == 1:
         return x[index]
@@ -479,6 +485,12 @@ def _getitem_in(xp: Any, x: Any, index: tuple[Any, ...]) -> Any:
     k = arrays[0]
     axis = k - len(index) if any(i is Ellipsis for i in index[:k]) else k
     return xp.take(x, index[k], axis=axis)
+
+
+def _split_advanced(index: tuple[Any, ...]) -> bool:
+    """Whether the integer arrays of ``index``, and the ints beside them, are not adjacent."""
+    at = [k for k, i in enumerate(index) if hasattr(i, "shape") or isinstance(i, int)]
+    return at[-1] - at[0] + 1 != len(at)
 
 
 def _clipped(index: tuple[Any, ...], shape: tuple[int, ...]) -> tuple[Any, ...]:

@@ -110,6 +110,15 @@ def test_structural(name: str, case: Case) -> None:
     check(p.fn, p.xs, second=True)
 
 
+def test_every_builtin_op_takes_a_batch_of_cotangents() -> None:
+    """docs/transforms.md says no op of dualdiff's own falls back to one row at a time."""
+    unbatched = sorted(n for n, r in REGISTRY.items() if r.kind != "custom" and not r.vjp_batched)
+    assert not unbatched, (
+        f"{unbatched}: make the VJP rules take leading batch axes and mark the op "
+        "vjp_batched=True, or name it in docs/transforms.md as one that falls back"
+    )
+
+
 def test_walk_covers_the_registry() -> None:
     """Every registry op is walked: elementwise by its twin, the rest by their cases."""
     walked = set(ELEMENTWISE) | set(STRUCTURAL)

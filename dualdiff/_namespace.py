@@ -103,12 +103,25 @@ def _split(values: Any) -> tuple[list[Any], list[Any]]:
     return numpy_arrays, others
 
 
+# The namespace of each array type met so far: array_api_compat's lookup takes tens of
+# microseconds, more than a small op on a GPU, and its answer depends on the type alone.
+_BY_TYPE: dict[type, ModuleType] = {}
+
+
 def _compat_namespace(arrays: list[Any], op: str | None) -> ModuleType:
+    kind = type(arrays[0])
+    one_type = all(type(a) is kind for a in arrays)
+    xp = _BY_TYPE.get(kind) if one_type else None
+    if xp is not None:
+        return xp
     try:
-        return array_api_compat.array_namespace(*arrays)  # type: ignore[no-any-return]
+        xp = array_api_compat.array_namespace(*arrays)
     except TypeError:
         names = sorted({namespace_name(array_api_compat.array_namespace(a)) for a in arrays})
         raise _mixed(op, *names[:2]) from None
+    if one_type:
+        _BY_TYPE[kind] = xp
+    return xp  # type: ignore[no-any-return]
 
 
 def _mixed(op: str | None, first: str, second: str) -> TypeError:

@@ -33,7 +33,7 @@ import numpy as np
 
 from ._namespace import device_of, dtype_kind
 from ._util import as_float, compare, handed_on, primal_of, shape_of
-from .core import Rule, Tracer
+from .core import Rule, Tracer, bind
 from .numpy_api import _on_primals, routing
 from .pytree import tree_flatten
 from .reverse import Tape, Var
@@ -124,8 +124,96 @@ class Data(Var):
             return _on_primals(func, guard=True)(*args, **kwargs)  # np.bincount(labels) ...
         return super().__array_function__(func, types, args, kwargs)
 
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """A ufunc without a derivative (a comparison, ``~``, ``&``) on data alone is an op
+        of the recording (``labels == k`` makes one-hot rows a replay recomputes); other
+        ufuncs that have no rule read the values."""
+        route = routing(ufunc)
+        if (route is not None and route[0] == "differentiable") or not _data_only(inputs):
+            return super().__array_ufunc__(ufunc, method, *inputs, **kwargs)
+        if method == "__call__" and not kwargs and ufunc.nout == 1:
+            return bind(_data_op(ufunc), inputs, {})
+        fn = ufunc if method == "__call__" else getattr(ufunc, method)
+        return _on_primals(fn, guard=True)(*inputs, **kwargs)
+
+    def _ufunc(self, ufunc: Any, *inputs: Any) -> Any:
+        if not _data_only(inputs):
+            return NotImplemented
+        return self.__array_ufunc__(ufunc, "__call__", *inputs)
+
+    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+        out = self._ufunc(np.equal, self, other)
+        return super().__eq__(other) if out is NotImplemented else out
+
+    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+        out = self._ufunc(np.not_equal, self, other)
+        return super().__ne__(other) if out is NotImplemented else out
+
+    def __lt__(self, other: Any) -> Any:
+        out = self._ufunc(np.less, self, other)
+        return super().__lt__(other) if out is NotImplemented else out
+
+    def __le__(self, other: Any) -> Any:
+        out = self._ufunc(np.less_equal, self, other)
+        return super().__le__(other) if out is NotImplemented else out
+
+    def __gt__(self, other: Any) -> Any:
+        out = self._ufunc(np.greater, self, other)
+        return super().__gt__(other) if out is NotImplemented else out
+
+    def __ge__(self, other: Any) -> Any:
+        out = self._ufunc(np.greater_equal, self, other)
+        return super().__ge__(other) if out is NotImplemented else out
+
+    __hash__ = Var.__hash__
+
+    def __and__(self, other: Any) -> Any:
+        return self._ufunc(np.bitwise_and, self, other)
+
+    def __rand__(self, other: Any) -> Any:
+        return self._ufunc(np.bitwise_and, other, self)
+
+    def __or__(self, other: Any) -> Any:
+        return self._ufunc(np.bitwise_or, self, other)
+
+    def __ror__(self, other: Any) -> Any:
+        return self._ufunc(np.bitwise_or, other, self)
+
+    def __xor__(self, other: Any) -> Any:
+        return self._ufunc(np.bitwise_xor, self, other)
+
+    def __rxor__(self, other: Any) -> Any:
+        return self._ufunc(np.bitwise_xor, other, self)
+
+    def __invert__(self) -> Any:
+        return self._ufunc(np.invert, self)
+
     def __repr__(self) -> str:
         return f"Data({self.value!r})"
+
+
+def _data_only(inputs: tuple[Any, ...]) -> bool:
+    """Whether the inputs are data and numbers or arrays (no value that has a derivative)."""
+    return all(isinstance(x, Data) or (not isinstance(x, Tracer) and _numeric(x)) for x in inputs)
+
+
+def _numeric(x: Any) -> bool:
+    if isinstance(x, (bool, int, float, np.generic)):
+        return True
+    return isinstance(x, np.ndarray) and x.dtype.kind in "biufc"
+
+
+_DATA_OPS: dict[Any, Rule] = {}
+
+
+def _data_op(ufunc: Any) -> Rule:
+    """A NumPy ufunc as an op with no derivative, for data alone (not in the registry:
+    nothing differentiates it, and each recording computes it again)."""
+    rule = _DATA_OPS.get(ufunc)
+    if rule is None:
+        none = (None,) * ufunc.nin
+        rule = _DATA_OPS[ufunc] = Rule(ufunc.__name__, ufunc, none, none, kind="elementwise")
+    return rule
 
 
 class DataTape(Tape):
@@ -250,6 +338,8 @@ class Guard:
         name = getattr(self.fn, "__name__", repr(self.fn))
         if " " in name:  # "read of a value", "check of the labels" ...
             what = name
+        elif name == "bool":
+            what = "truth value (of an if, while, and, or, not)"
         elif name in _COMPARED:
             what = f"comparison '{name}'"
         else:
@@ -262,7 +352,7 @@ class Guard:
 
 
 _COMPARED = frozenset({
-    "lt", "le", "gt", "ge", "eq", "ne", "bool", "less", "less_equal", "greater",
+    "lt", "le", "gt", "ge", "eq", "ne", "less", "less_equal", "greater",
     "greater_equal", "equal", "not_equal",
 })  # fmt: skip
 

@@ -292,6 +292,7 @@ class _Pullbacks:
 
 def _adjoint(tr: Trace, g: Any, node: int) -> Any:
     """The final cotangent of ``node``, named ``v<node>_bar``."""
+    g = wrap(g)  # a rule that computed with NumPy on placeholders gives a placeholder
     if not isinstance(g, Traced):
         return g  # a constant (the seed 1.0 ...): written in place, so that products by 1 fold
     var = g.q._var

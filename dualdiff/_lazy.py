@@ -28,17 +28,18 @@ def is_lazy(x: Any) -> bool:
 
 def maybe_any(mask: Any) -> bool:
     """``any(mask)``, or True when ``mask`` is lazy: a guard that may be needed is kept."""
-    if type(mask) is np.ndarray or isinstance(mask, (bool, np.bool_)):
-        return bool(np.any(mask))
-    if is_lazy(mask):
-        return True
-    return bool(array_api_compat.array_namespace(mask).any(mask))
+    return _reduce(mask, "any", if_lazy=True)
 
 
 def surely_all(mask: Any) -> bool:
     """``all(mask)``, or False when ``mask`` is lazy: a shortcut is taken only when known."""
+    return _reduce(mask, "all", if_lazy=False)
+
+
+def _reduce(mask: Any, name: str, if_lazy: bool) -> bool:
+    """``xp.any`` or ``xp.all`` (``name``) of ``mask`` read as a bool, or ``if_lazy``."""
     if type(mask) is np.ndarray or isinstance(mask, (bool, np.bool_)):
-        return bool(np.all(mask))
+        return bool(getattr(np, name)(mask))
     if is_lazy(mask):
-        return False
-    return bool(array_api_compat.array_namespace(mask).all(mask))
+        return if_lazy
+    return bool(getattr(array_api_compat.array_namespace(mask), name)(mask))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import math
 import os
 import statistics
 import sys
@@ -211,13 +212,19 @@ def _seconds(built: Built, number: int) -> float:
     return (time.perf_counter() - t0) / number
 
 
-def measure(variants: dict, reps: int, min_time: float) -> dict[str, dict[str, float]]:
-    """Median seconds per step and median ratio to the limit of the same round."""
+def measure(
+    variants: dict, reps: int, min_time: float, until: float = math.inf
+) -> dict[str, dict[str, float]]:
+    """Median seconds per step and median ratio to the limit of the same round, over
+    ``reps`` rounds, or fewer where ``time.monotonic()`` passes ``until`` (one at least)."""
     ready = {name: v[0] for name, v in variants.items() if isinstance(v, tuple)}
     numbers = {n: max(1, int(min_time / _seconds(b, 1))) for n, b in ready.items()}
     rounds: dict[str, list[float]] = {n: [] for n in ready}
     ratios: dict[str, list[float]] = {n: [] for n in ready}
-    for _ in range(reps):
+    for r in range(reps):
+        if r and time.monotonic() > until:
+            print(f"(time is up: {r} rounds of {reps})", file=sys.stderr)
+            break
         times = {n: _seconds(b, numbers[n]) for n, b in ready.items()}
         for n, t in times.items():
             rounds[n].append(t)
@@ -254,7 +261,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="784,4096", help="which MLPs: 784, 4096 or both")
     parser.add_argument("--reps", type=int, default=7, help="timed rounds (the median is kept)")
     parser.add_argument("--min-time", type=float, default=0.1, help="seconds per timed run")
+    parser.add_argument(
+        "--budget", type=float, default=240.0, help="seconds after which no round starts"
+    )
     args = parser.parse_args(argv)
+    until = time.monotonic() + args.budget
     _no_tf32()
     cp = find_gpu()
     if cp is None:
@@ -269,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
         layers, batch = SIZES[key]
         label = f"{'-'.join(map(str, layers))}, batch {batch}"
         variants = build(cp, layers, batch, reference(cp, layers, batch))
-        figures = measure(variants, args.reps, args.min_time)
+        figures = measure(variants, args.reps, args.min_time, until)
         print("\n".join(table(label, variants, figures)), flush=True)
     return 0
 

@@ -397,25 +397,46 @@ def make_op(rule: Rule) -> Callable[..., Any]:
     return op
 
 
-def _deriv_rules(deriv: Any) -> tuple[JvpRule | None, VjpRule | None]:
-    """JVP and VJP rules from one partial derivative ``deriv(ans, *args)``.
+# The rules of a partial derivative of 1 or -1, by the op's number of inputs. The arity is
+# fixed for one or two inputs: a call with a fixed number of arguments packs no tuple of
+# them, which is a third of the cost of a rule on scalar code. One function serves as
+# both rules: the JVP t * d and the VJP g * d are the same product.
+_PASS: dict[int, Callable[..., Any]] = {
+    1: lambda t, ans, x: t,
+    2: lambda t, ans, x, y: t,
+    0: lambda t, ans, *args: t,
+}
+_NEGATE: dict[int, Callable[..., Any]] = {
+    1: lambda t, ans, x: -t,
+    2: lambda t, ans, x, y: -t,
+    0: lambda t, ans, *args: -t,
+}
+
+
+def _deriv_rules(deriv: Any, nargs: int) -> tuple[JvpRule | None, VjpRule | None]:
+    """JVP and VJP rules from one partial derivative ``deriv(ans, *args)`` of an op with
+    ``nargs`` inputs.
 
     ``deriv`` may be a callable, ``None`` (no derivative), or the constants 1
     and -1, which skip the multiplication.
     """
     if deriv is None:
         return None, None
-    if deriv == 1 and not callable(deriv):
-        return (lambda t, ans, *args: t), (lambda g, ans, *args: g)
-    if deriv == -1 and not callable(deriv):
-        return (lambda t, ans, *args: -t), (lambda g, ans, *args: -g)
+    if not callable(deriv) and deriv in (1, -1):
+        table = _PASS if deriv == 1 else _NEGATE
+        rule = table.get(nargs, table[0])
+        return rule, rule
     if not callable(deriv):
         raise TypeError(f"a partial derivative must be callable, None, 1 or -1, got {deriv!r}")
     # a traced partial multiplies from the left: an array of a namespace that does not defer
     # to tracers (array_api_strict) cannot take it as its right operand
-    return (lambda t, ans, *args: d * t if isinstance(d := deriv(ans, *args), Tracer) else t * d), (
-        lambda g, ans, *args: d * g if isinstance(d := deriv(ans, *args), Tracer) else g * d
-    )
+    if nargs == 1:
+        rule = lambda t, ans, x: d * t if isinstance(d := deriv(ans, x), Tracer) else t * d
+    elif nargs == 2:
+        rule = lambda t, ans, x, y: d * t if isinstance(d := deriv(ans, x, y), Tracer) else t * d
+    else:
+        rule = lambda t, ans, *args: d * t if isinstance(d := deriv(ans, *args), Tracer) else t * d
+    return rule, rule
 
 
 def elementwise(
@@ -435,7 +456,7 @@ def elementwise(
     rule keeps ``derivs``, which tells the engines that the op is elementwise.
     """
     derivs = tuple(derivs) if isinstance(derivs, (tuple, list)) else (derivs,)
-    pairs = [_deriv_rules(d) for d in derivs]
+    pairs = [_deriv_rules(d, len(derivs)) for d in derivs]
     return defop(
         name,
         primal,

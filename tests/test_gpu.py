@@ -12,9 +12,9 @@ own cannot take CuPy inputs and is skipped too.
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
 import re
-import sys
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,8 +27,13 @@ from oracles.domains import as_input
 
 import dualdiff as dd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
-from gpu_mlp import digits, gpu_namespace, wide
+_spec = importlib.util.spec_from_file_location(
+    "gpu_mlp", Path(__file__).resolve().parents[1] / "examples" / "gpu_mlp.py"
+)
+assert _spec is not None and _spec.loader is not None
+gpu_mlp = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(gpu_mlp)
+digits, gpu_namespace, wide = gpu_mlp.digits, gpu_mlp.gpu_namespace, gpu_mlp.wide
 
 cp, DEVICE = gpu_namespace()
 if cp is None:

@@ -4,17 +4,19 @@ A call's *signature* holds, for each argument, its structure and, for each leaf:
 
 * an *input* (a float leaf, or any leaf of a differentiated argument): its type, shape
   and dtype;
-* a *data* leaf (an integer or boolean array of an argument that is not differentiated:
-  class labels, masks, index arrays): its shape and dtype. Data leaves are inputs of the
-  recorded program too;
-* anything else (a Python number, a string, an object): its value.
+* a *data* array (an integer or boolean array of an argument that is not
+  differentiated: class labels, masks, index arrays): its shape and dtype. It is an
+  input of the recorded program too;
+* anything else (a Python int, a string, an object): its value.
 
-While ``f`` records, a data leaf is a :class:`Data` value. Ops on it are recorded like
-ops on a ``Var``, so a replay computes them again from the new labels; an integer array
-used as an index goes into the indexing op as it is, and the replay hands that op the new
-array. Every read of its values into Python (``int(labels[0])``, ``np.asarray(labels)``, a
-comparison, a NumPy function that has no rule) is a guard, which a replay checks like a
-branch of the recording.
+While ``f`` records, every input that is not differentiated (images, targets, labels,
+masks) is a :class:`Data` value. Ops on it are recorded like ops on a ``Var``, so a
+replay computes them again from the new values; a comparison of data is such an op
+too (``labels[:, None] == np.arange(10)``); an integer array used as an index goes into
+the indexing op as it is, and the replay hands that op the new array. Every read of its
+values into Python (``int(labels[0])``, the truth value of ``if labels.sum() > 3:``,
+``np.asarray(labels)``, a NumPy function that has no rule, library code that reads
+``.primal``) is a guard, which a replay checks like a branch of the recording.
 """
 
 from __future__ import annotations
@@ -80,8 +82,8 @@ whole_value.__name__ = "read of a value"
 
 
 class Data(Var):
-    """A value of a recording computed from data leaves alone: no derivative flows
-    through it. Ops on it are recorded; reading its values into Python is a guard."""
+    """A value of a recording computed from inputs that are not differentiated alone: no
+    derivative flows through it. Ops on it are recorded; reading its values is a guard."""
 
     __slots__ = ()
 

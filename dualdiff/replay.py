@@ -55,7 +55,6 @@ from .recording import (
     describe_change,
     find_param_slots,
     guarding,
-    is_data,
     is_input,
     operand,
     params_of,
@@ -320,17 +319,20 @@ class Compiled:
         """Trace ``f`` on a tape, keeping every comparison as a guard."""
         guards: list[Guard] = []
         handed: dict[int, int] = {}  # guard -> id of a value handed on to an op as it is
+        layout = _grad_layout(args, nums)
+        wrt = {j for _, idx in layout for j in idx}  # the other inputs are data
         with new_level() as level:
             tape = cast(DataTape, DataTape._internal(level))
             token = COMPARISONS.set(guarding(tape, guards, handed))
             try:
-                xs = [tape.new_data(x) if is_data(x) else tape._new_var(x) for x in leaves]
+                xs = [
+                    tape._new_var(x) if j in wrt else tape.new_data(x) for j, x in enumerate(leaves)
+                ]
                 out = self.f(*_rebuild(args, nums, xs, statics))
             finally:
                 COMPARISONS.reset(token)
                 tape._release_leaves()
         out, aux = _split_aux(out, self.has_aux, "compile")
-        layout = _grad_layout(args, nums)
         program = _program(tape, xs, out, aux, (guards, handed), statics, layout)
         xp = namespace(*leaves)
         if xp is not np:  # the generated source is NumPy code: these arrays replay

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import math
 import re
 import sys
 import warnings
@@ -268,6 +269,38 @@ def test_a_boolean_mask_index_is_a_guard(backend):
         mask = np.array(mask)
         assert_same(step(w, mask), dd.value_and_grad(f)(w, mask))
     assert (step.recordings, step.replays) == (2, 1)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_library_reads_of_float_data_are_guards(backend):
+    """leaky_relu reads its input's values to choose the slope; for data (an argument that
+    is not differentiated) that read is a guard, so a new batch is never given the last
+    batch's slopes."""
+
+    def f(w, x):
+        return dd.sum(dd.nn.leaky_relu(x) * w)
+
+    rng = np.random.default_rng(9)
+    w = rng.standard_normal(5)
+    step = dd.compile(f, backend=backend, warn_after=None)
+    for _ in range(6):
+        x = rng.standard_normal(5)
+        assert_same(step(w, x), dd.value_and_grad(f)(w, x))
+    step(w, x)
+    assert (step.recordings, step.replays) == (6, 1)
+    assert f"read of a value at {Path(__file__)}:{line_of(f, 'leaky_relu')}" in step.why()
+
+
+def test_python_reads_of_float_data_work_as_without_compile():
+    def f(w, x, scale):
+        return dd.sum(w * x) * math.exp(scale) + float(x[0])  # reads, as NumPy code does
+
+    step = dd.compile(f)
+    w, x = np.array([1.0, 2.0]), np.array([0.5, -1.0])
+    for scale in (0.0, 0.0, 1.0):
+        assert_same(step(w, x, scale), dd.value_and_grad(f)(w, x, scale))
+    assert (step.recordings, step.replays) == (2, 1)
+    assert "result of float() at" in step.why() and "came out 1.0, recorded as 0.0" in step.why()
 
 
 def test_a_changed_read_raises_when_asked_to():

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .._lazy import maybe_any
+from .._lazy import is_lazy, maybe_any
 from .._namespace import namespace
 from .._util import (
     compare,
@@ -46,6 +46,9 @@ def _expand(g: Any, x: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
     batch = shape_of(g)[: ndim_of(g) - len(shape) + (0 if keepdims else len(axis))]
     if not keepdims:
         g = reshape(g, batch + _kept_shape(shape, axis))
+    p = primal_of(x)
+    if is_lazy(p):  # Dask: broadcast in x's chunks (broadcast_to makes one chunk to re-cut)
+        return g + namespace(p).zeros_like(p)
     return broadcast_to(g, batch + shape)
 
 

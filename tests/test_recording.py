@@ -273,22 +273,41 @@ def test_a_boolean_mask_index_is_a_guard(backend):
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_library_reads_of_float_data_are_guards(backend):
-    """leaky_relu reads its input's values to choose the slope; for data (an argument that
-    is not differentiated) that read is a guard, so a new batch is never given the last
-    batch's slopes."""
+    """np.select reads its conditions' values in Python to choose; for data (arguments
+    that are not differentiated) that read is a guard, so a new batch is never given the
+    last batch's choices."""
 
     def f(w, x):
-        return dd.sum(dd.nn.leaky_relu(x) * w)
+        return dd.sum(np.select([x > 0], [x * w], 0.5 * w))
 
     rng = np.random.default_rng(9)
     w = rng.standard_normal(5)
     step = dd.compile(f, backend=backend, warn_after=None)
-    for _ in range(6):
+    signs = []
+    for _ in range(8):
         x = rng.standard_normal(5)
+        signs.append(tuple(x > 0))
         assert_same(step(w, x), dd.value_and_grad(f)(w, x))
-    step(w, x)
-    assert (step.recordings, step.replays) == (6, 1)
-    assert f"read of a value at {Path(__file__)}:{line_of(f, 'leaky_relu')}" in step.why()
+    changes = sum(a != b for a, b in itertools.pairwise(signs))
+    assert changes and (step.recordings, step.replays) == (1 + changes, 7 - changes)
+    assert f"read of a value at {Path(__file__)}:{line_of(f, 'np.select')}" in step.why()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_leaky_relu_replays_with_the_new_slopes(backend):
+    def f(w, x):
+        return dd.sum(dd.nn.leaky_relu(x @ w, 0.1))
+
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((4, 3))
+    step = dd.compile(f, backend=backend)
+    for _ in range(8):
+        w = rng.standard_normal((3, 2))
+        value, grad = step(w, x)
+        z = x @ w  # closed form: d/dw sum(leaky(x w)) = x^T slope(x w)
+        np.testing.assert_allclose(value, np.sum(np.where(z > 0, z, 0.1 * z)), rtol=1e-12)
+        np.testing.assert_allclose(grad, x.T @ np.where(z > 0, 1.0, 0.1), rtol=1e-12)
+    assert step.recordings == 1
 
 
 def test_python_reads_of_float_data_work_as_without_compile():

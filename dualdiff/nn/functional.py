@@ -32,7 +32,6 @@ from ..ops import (
     square,
     sum,
     tanh,
-    where,
 )
 
 __all__ = [
@@ -55,8 +54,12 @@ _GELU_C = math.sqrt(2.0 / math.pi)
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.01) -> Any:
-    """x for x > 0, ``negative_slope * x`` otherwise."""
-    return where(primal_of(x) > 0, x, x * negative_slope)
+    """x for x > 0, ``negative_slope * x`` otherwise: relu(x) + slope · (x - relu(x)).
+
+    Written with relu, whose rule reads which units are active from the values on each
+    pass: no mask is fixed when the graph is built (``dd.compile`` replays it)."""
+    r = relu(x)
+    return r + negative_slope * (x - r)
 
 
 def gelu(x: Any) -> Any:

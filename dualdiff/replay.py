@@ -19,8 +19,8 @@ Integer and boolean arrays of arguments that are not differentiated (class label
 masks, index arrays) are inputs of the recording too, keyed by shape and dtype: a new
 batch of labels replays. Reading their values in Python (``int(labels[0])``,
 ``if labels.sum() > 3:``) is a guard like a comparison (see :mod:`dualdiff.recording`).
-Other non-float arguments (Python numbers, strings) are keys: a call with different ones
-records again.
+Other arguments that are neither floats nor arrays (Python ints, strings, objects) are
+keys: a call with different ones records again.
 
 What cannot be seen is not guarded: a value of a differentiated input read in Python
 (``x.value``, ``float(np.sum(x.value))``) is a constant of the recording, like a global

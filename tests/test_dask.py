@@ -372,3 +372,18 @@ def test_registry_op_on_dask_equals_numpy(name: str, case: Case, domains: Any) -
     with nothing_computed():
         result = _walk(case.fn, xs, chunked, len(name))
     assert_leaves_close(computed(result), expected)
+
+
+def test_the_benchmark_step_equals_its_hand_written_limit(client: Any) -> None:
+    """benchmarks/dask_step.py times dualdiff against a hand-written step: both must give
+    the loss and gradient in closed form."""
+    from benchmarks.dask_step import dualdiff_step, hand_step
+
+    w, b = np.linspace(-1, 1, D), 0.5
+    s = _sigmoid(X @ w + b)
+    z = X @ w + b
+    expected = [np.mean(np.logaddexp(0, z) - Y * z), X.T @ (s - Y) / N, np.mean(s - Y)]
+    for step in (dualdiff_step, hand_step):
+        with nothing_computed():
+            result = step(chunked(w), b, chunked(X), chunked(Y))
+        assert_leaves_close(on_cluster(client, list(result)), expected)

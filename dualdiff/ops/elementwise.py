@@ -599,8 +599,8 @@ def _sigmoid_in(xp: Any, x: Any) -> Any:
 
 
 def _softplus_in(xp: Any, x: Any) -> Any:
-    """softplus with namespace ``xp``'s functions: max(x, 0) + log1p(e ** -|x|)."""
-    return xp.where(x > 0, x, xp.zeros_like(x)) + xp.log1p(xp.exp(-xp.abs(x)))
+    """softplus with namespace ``xp``'s functions: logaddexp(0, x)."""
+    return xp.logaddexp(0.0, x)
 
 
 def _sigmoid_py(x: float) -> float:

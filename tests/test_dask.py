@@ -82,7 +82,7 @@ def on_cluster(client: Any, tree: Any) -> list[Any]:
 def computed(tree: Any) -> list[Any]:
     """The leaves of ``tree`` (dask arrays, or numbers that depend on none) computed in this
     thread: the registry walk checks hundreds of small graphs, which a cluster would only
-    slow down (the tests above send graphs to the cluster)."""
+    slow down (the other tests send theirs to the cluster)."""
     leaves = tree_flatten(tree)[0]
     for leaf in leaves:
         assert isinstance(leaf, (da.Array, float, complex)), type(leaf).__name__
@@ -246,6 +246,18 @@ def test_softmax_cross_entropy_gradient_in_closed_form(client: Any) -> None:
     with nothing_computed():
         g = dd.grad(f)(chunked(W), chunked(X), LABELS)
     np.testing.assert_allclose(on_cluster(client, g)[0], X.T @ (p - ONE_HOT) / N, **CLOSE)
+
+
+def test_float32_stays_float32(client: Any) -> None:
+    f, w, v, _ = problem("logistic")
+    args = [chunked(a.astype(np.float32)) for a in (w, v, X, Y)]
+    with nothing_computed():
+        g, hv = dd.grad(f)(args[0], *args[2:]), _hvp(f, *args)
+    assert g.dtype == hv.dtype == np.float32
+    g, hv = on_cluster(client, [g, hv])
+    # float32 rounding (eps 6e-8) of sums of 40 terms of size ~1
+    np.testing.assert_allclose(g, dd.grad(f)(w, X, Y), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(hv, _hvp(f, w, v, X, Y), rtol=1e-5, atol=1e-6)
 
 
 def test_the_workers_compute_the_gradient(client: Any) -> None:

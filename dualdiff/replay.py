@@ -593,6 +593,10 @@ def _record_backward(
                 _traced_entry(tape, reads, r, s, e) for r, (s, e) in zip(rules, path, strict=True)
             ]
             cts = backprop(traced, {node: ones_like(value)}, set(), False)
+        except TypeError:
+            if namespace(value) is np:
+                raise
+            return None, {}  # an array of another namespace refused a traced operand
         finally:
             COMPARISONS.reset(token)
             tape._release_leaves()

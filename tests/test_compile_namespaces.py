@@ -101,3 +101,24 @@ def test_a_branch_on_device_values_is_guarded() -> None:
         assert float(value) == pytest.approx(expected_value, rel=1e-14)
         np.testing.assert_allclose(to_numpy(g), expected, rtol=1e-14)
     assert (step.recordings, step.replays) == (2, 1)  # the signs of the last call differ
+
+
+def test_a_backward_the_device_arrays_cannot_record_runs_as_on_a_tape() -> None:
+    """cross_entropy on integer labels: logsumexp's backward, recorded as steps, would
+    multiply a device array by a traced value, which array_api_strict's arrays refuse;
+    such a program replays its forward steps and backpropagates through them instead."""
+
+    def f(w: Any, x: Any, labels: Any) -> Any:
+        return dd.nn.cross_entropy(dd.matmul(x, w), labels)
+
+    rng = np.random.default_rng(0)
+    x, labels = rng.standard_normal((6, 4)), rng.integers(0, 3, 6)
+    xd, labels_d = on_device(x), on_device(labels)  # integer arrays are keyed by identity
+    step = dd.compile(f)
+    for _ in range(3):
+        w = rng.standard_normal((4, 3))
+        value, g = step(on_device(w), xd, labels_d)
+        expected_value, expected = dd.value_and_grad(f)(w, x, labels)
+        assert float(value) == pytest.approx(expected_value, rel=1e-12)
+        np.testing.assert_allclose(to_numpy(g), expected, rtol=1e-12)
+    assert (step.recordings, step.replays) == (1, 2)

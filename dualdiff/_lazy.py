@@ -16,7 +16,7 @@ from typing import Any
 import array_api_compat
 import numpy as np
 
-__all__ = ["is_lazy", "maybe_any", "surely_all"]
+__all__ = ["is_lazy", "maybe_any", "surely_all", "values_of"]
 
 
 def is_lazy(x: Any) -> bool:
@@ -43,3 +43,17 @@ def _reduce(mask: Any, name: str, if_lazy: bool) -> bool:
     if is_lazy(mask):
         return if_lazy
     return bool(getattr(array_api_compat.array_namespace(mask), name)(mask))
+
+
+def values_of(arrays: list[Any]) -> list[Any]:
+    """``arrays`` with the lazy ones computed, all in one pass (Dask computes what their
+    graphs share once, where one ``compute`` each would run it again for every array)."""
+    lazy = [i for i, a in enumerate(arrays) if is_lazy(a)]
+    if not lazy:
+        return arrays
+    import dask
+
+    out = list(arrays)
+    for i, value in zip(lazy, dask.compute(*(arrays[i] for i in lazy)), strict=True):
+        out[i] = value
+    return out

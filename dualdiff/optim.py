@@ -31,6 +31,7 @@ from typing import Any
 import array_api_compat
 import numpy as np
 
+from ._lazy import values_of
 from ._namespace import asarray_like, namespace, to_numpy
 from .pytree import TreeDef, tree_flatten, tree_unflatten
 from .reverse import Var
@@ -262,7 +263,7 @@ class Optimizer:
     def step(self) -> None:
         """Update each parameter in place from its ``.grad`` (those without one are skipped)."""
         params = self.params
-        grads = [p.grad for p in params]
+        grads = _for_numpy([p.grad for p in params], [p.value for p in params])
         lr, scale = self.lr, self._scale(grads)
         self._place([p.value for p in params])
         for p, g, state in zip(params, grads, self._states, strict=True):
@@ -286,7 +287,7 @@ class Optimizer:
         if self._vars is not None:
             raise TypeError(self._style_error("update"))
         leaves = self._leaves(params, "params")
-        gleaves = self._leaves(grads, "grads")
+        gleaves = _for_numpy(self._leaves(grads, "grads"), leaves)
         lr, scale = self.lr, self._scale(gleaves)
         self._place(leaves)
         new = [
@@ -503,6 +504,15 @@ def _decayed(state: dict[str, Any], key: str, p: Any, decay: float, x: Any) -> A
         return buf
     state[key] = state[key] * decay + x if key in state else x + 0.0  # not x: the gradient
     return state[key]
+
+
+def _for_numpy(grads: list[Any], params: list[Any]) -> list[Any]:
+    """The gradients, those of NumPy parameters as values: lazy (Dask) ones are computed
+    here, in one pass, since a NumPy parameter's update needs them (parameters that are
+    dask arrays themselves take a lazy step)."""
+    if not any(isinstance(p, np.ndarray) for p in params):
+        return grads
+    return values_of(grads)
 
 
 def _into(state: dict[str, Any], p: Any, ufunc: Any, *args: Any) -> Any:

@@ -260,6 +260,32 @@ def test_float32_stays_float32(client: Any) -> None:
     np.testing.assert_allclose(hv, _hvp(f, w, v, X, Y), rtol=1e-5, atol=1e-6)
 
 
+def _adam_steps(X: Any, y: Any, steps: int) -> tuple[dd.nn.Linear, int]:
+    """``steps`` Adam steps of a Linear(D, 1) from seed 0; the model and the computations."""
+    model = dd.nn.Linear(D, 1, rng=0)
+    opt = dd.optim.Adam(model.parameters(), lr=0.1)
+    seen = _Computations()
+    with dask.config.set(scheduler=seen):
+        for _ in range(steps):
+            opt.zero_grad()
+            with dd.Tape():
+                loss = dd.nn.binary_cross_entropy_with_logits(model(X), y)
+            loss.backward()
+            opt.step()
+    return model, len(seen.stacks)
+
+
+def test_a_step_of_numpy_parameters_on_dask_data_computes_once() -> None:
+    """Backward stays lazy; the optimizer needs the values of a NumPy parameter's gradient
+    and computes all of them in one pass, to NumPy's step."""
+    lazy, computations = _adam_steps(chunked(X), chunked(Y[:, None]), 3)
+    eager, _ = _adam_steps(X, Y[:, None], 3)
+    assert computations == 3  # one per step
+    for p, q in zip(lazy.parameters(), eager.parameters(), strict=True):
+        assert type(p.value) is np.ndarray
+        np.testing.assert_allclose(p.value, q.value, **CLOSE)
+
+
 def test_the_workers_compute_the_gradient(client: Any) -> None:
     f, w, _, _ = problem("logistic")
     g = dd.grad(f)(chunked(w), chunked(X), chunked(Y))

@@ -139,7 +139,7 @@ def is_complex(x: Any) -> bool:
     """Whether ``x`` (a number, an array or a tracer) holds complex values; O(1)."""
     if type(x) is np.ndarray:
         return x.dtype.kind == "c"
-    p = primal_of(x)
+    p = quiet_primal(x)  # the dtype alone: no read of the values
     if isinstance(p, complex):  # Python's complex and np.complex128
         return True
     dtype = getattr(p, "dtype", None)

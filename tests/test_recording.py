@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from registry_programs import Program, programs, rng_for
 
 import dualdiff as dd
 
@@ -175,6 +176,51 @@ def test_comparisons_of_labels_are_ops_of_the_recording(backend, make):
     assert (step.recordings, step.replays) == (1, 11)
     if backend == "source":
         assert "def value_and_grad" in step.source  # generated, not replayed
+
+
+def _on_data(p: Program, backend: str) -> list[str]:
+    """``s * op(*data)`` compiled with respect to ``s`` alone, on new data four times:
+    what differs from a fresh value_and_grad, and any recording not made by a guard."""
+    rng = rng_for("data", p.id)
+    step = dd.compile(lambda s, *data: s * p.f(*data), backend=backend, warn_after=None)
+    fresh = dd.value_and_grad(lambda s, *data: s * p.f(*data))
+    args, wrong = p.draw(rng), []
+    for _ in range(4):
+        args = p.redraw(args, rng)
+        with np.errstate(all="ignore"):
+            got, want = step(1.5, *args), fresh(1.5, *args)
+        for a, b in zip(dd.tree_flatten(got)[0], dd.tree_flatten(want)[0], strict=True):
+            if not np.allclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=True):
+                wrong.append(f"{p.id}: {a} != {b}")
+    if step.recordings > 1 and " at " not in step.why():  # a guard names where it was made
+        wrong.append(f"{p.id}: {step.why()}")
+    return wrong
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_every_op_on_data_gives_the_fresh_value(backend):
+    """The registry walk with every input of the op as data (not differentiated): a replay
+    recomputes the op from the new data, or a guard records again; never a stale value."""
+    wrong = [w for p in programs() for w in _on_data(p, backend)]
+    assert not wrong, wrong[:5]
+
+
+@pytest.mark.parametrize(
+    "inner",
+    [
+        lambda w, x, y: dd.sum(dd.grad(lambda v: dd.sum((v * x) ** 2 * y))(w)),
+        lambda w, x, y: dd.sum(dd.jvp(lambda v: dd.sum(v**3 * y), (w,), (x,))[1]),
+        lambda w, x, y: dd.sum(dd.hessian(lambda v: dd.sum(v**3 * y))(w) * x),
+    ],
+    ids=["grad", "jvp", "hessian"],
+)
+def test_transforms_inside_a_compiled_function_replay_new_data(inner):
+    rng = np.random.default_rng(11)
+    step = dd.compile(inner)
+    for _ in range(6):
+        w, x, y = rng.standard_normal(4), rng.standard_normal(4), rng.integers(0, 3, 4)
+        assert_same(step(w, x, y), dd.value_and_grad(inner)(w, x, y))
+    assert (step.recordings, step.replays) == (1, 5)
 
 
 # --- reads of the values are guards ---------------------------------------------------------

@@ -69,7 +69,8 @@ class RecordingWarning(UserWarning):
 
 
 def is_data(x: Any) -> bool:
-    """Whether a leaf of an argument that is not differentiated is a data input."""
+    """Whether a leaf of an argument that is not differentiated is an integer or boolean
+    array: an input of the recording, keyed by shape and dtype (not by value)."""
     return isinstance(x, np.ndarray) and x.dtype.kind in "biu"
 
 
@@ -116,13 +117,16 @@ class Data(Var):
         return np.array(compare(whole_value, self), dtype=dtype)
 
     def item(self, *index: Any) -> Any:
-        return compare(lambda v: np.asarray(v).item(*index), self)
+        def item(value: Any) -> Any:
+            return np.asarray(value).item(*index)
+
+        return compare(item, self)
 
     def tolist(self) -> Any:
-        return compare(lambda v: np.asarray(v).tolist(), self)
+        return compare(_tolist, self)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
-        if routing(func) is None and all(issubclass(t, Data) for t in types):
+        if routing(func) is None and all(issubclass(t, (Data, np.ndarray)) for t in types):
             return _on_primals(func, guard=True)(*args, **kwargs)  # np.bincount(labels) ...
         return super().__array_function__(func, types, args, kwargs)
 
@@ -192,6 +196,13 @@ class Data(Var):
 
     def __repr__(self) -> str:
         return f"Data({self.value!r})"
+
+
+def _tolist(value: Any) -> Any:
+    return np.asarray(value).tolist()
+
+
+_tolist.__name__ = "tolist"
 
 
 def _data_only(inputs: tuple[Any, ...]) -> bool:
@@ -273,7 +284,7 @@ def signature(
             if i in nums:
                 x = as_float(x)
                 leaves.append(x)
-            elif is_float(x) or is_data(x):
+            elif is_input(x):
                 leaves.append(x)
             else:  # an array here is compared by value on replay: a copy the caller keeps
                 statics.append(np.array(x) if isinstance(x, np.ndarray) else x)
@@ -296,11 +307,7 @@ def changed_array(f: Callable[..., Any], recorded: list[Any], now: list[Any], ke
                 continue
             a, b = next(others)
             if isinstance(a, np.ndarray) and not np.array_equal(a, b):
-                where = (
-                    argument_name(f, i)
-                    if len(keys) == 1
-                    else f"leaf {k} of " + (argument_name(f, i))
-                )
+                where = _leaf_name(f, i, k, len(keys))
                 return f"{where} changed value (an array of dtype {a.dtype} is keyed by value)"
     return "a keyed value changed"
 
@@ -523,13 +530,11 @@ def describe_change(f: Callable[..., Any], old: tuple[Any, ...], new: tuple[Any,
     for i, (a, b) in enumerate(zip(old, new, strict=True)):
         if a == b:
             continue
-        name = argument_name(f, i)
         if a[0] != b[0]:
-            return f"{name} changed structure: {a[0]} -> {b[0]}"
+            return f"{argument_name(f, i)} changed structure: {a[0]} -> {b[0]}"
         for k, (x, y) in enumerate(zip(a[1], b[1], strict=True)):
             if x != y:
-                where = name if len(a[1]) == 1 else f"leaf {k} of {name}"
-                return f"{where} changed {_leaf_change(x, y)}"
+                return f"{_leaf_name(f, i, k, len(a[1]))} changed {_leaf_change(x, y)}"
     return "the arguments changed"
 
 
@@ -550,6 +555,12 @@ def _leaf_change(old: tuple[Any, ...], new: tuple[Any, ...]) -> str:
 def _kind(key: tuple[Any, ...]) -> str:
     what = {"input": "input", "data": "data array", "array": "array", "value": "value"}
     return f"{what.get(key[0], 'object')} of type {key[1].__name__}"
+
+
+def _leaf_name(f: Callable[..., Any], i: int, k: int, leaves: int) -> str:
+    """``argument 1 (`y`)``, or ``leaf 2 of argument 0 (`params`)`` in a pytree."""
+    name = argument_name(f, i)
+    return name if leaves == 1 else f"leaf {k} of {name}"
 
 
 def argument_name(f: Callable[..., Any], i: int) -> str:

@@ -338,18 +338,7 @@ class Compiled:
         if xp is not np:  # the generated source is NumPy code: these arrays replay
             program.source = False
             program.source_error = f"its inputs are {namespace_name(xp)} arrays"
-        env = _env_of(tape, program.nodes)
-        value = _value(program, env)
-        _check_output(value, "dd.compile", REAL)  # the dtype is part of the key: once suffices
-        program.backward, cts = _record_backward(program, tape.entries, value)
-        if program.backward is None:
-            entries = [
-                (s.rule, s.node, e[2], s.grad_slots, s.params, e[5])
-                for s, e in zip(program.steps, tape.entries, strict=True)
-                if s.grad_slots
-            ]
-            cts = _backprop(program, entries, value)
-        return program, _outputs(program, env, value, cts, leaves)
+        return program, _recorded_result(program, tape, leaves)
 
     def _package(self, program: _Program, result: tuple[Any, Any, list[Any]], single: bool) -> Any:
         value, aux, grads = result
@@ -473,6 +462,25 @@ def _program(
     _mark_gradient_paths(program)
     _expose(program.steps, {program.out[0], *(node for node, _ in program.aux)})
     return program
+
+
+def _recorded_result(
+    program: _Program, tape: Tape, leaves: list[Any]
+) -> tuple[Any, Any, list[Any]]:
+    """(value, aux, gradients) of the recorded call, from its tape; the backward pass is
+    recorded as steps on the way where it can be."""
+    env = _env_of(tape, program.nodes)
+    value = _value(program, env)
+    _check_output(value, "dd.compile", REAL)  # the dtype is part of the key: once suffices
+    program.backward, cts = _record_backward(program, tape.entries, value)
+    if program.backward is None:
+        entries = [
+            (s.rule, s.node, e[2], s.grad_slots, s.params, e[5])
+            for s, e in zip(program.steps, tape.entries, strict=True)
+            if s.grad_slots
+        ]
+        cts = _backprop(program, entries, value)
+    return _outputs(program, env, value, cts, leaves)
 
 
 def _expose(steps: list[_Step], returned: set[int | None]) -> None:

@@ -142,60 +142,37 @@ class Data(Var):
         fn = ufunc if method == "__call__" else getattr(ufunc, method)
         return _on_primals(fn, guard=True)(*inputs, **kwargs)
 
-    def _ufunc(self, ufunc: Any, *inputs: Any) -> Any:
-        if not _data_only(inputs):
-            return NotImplemented
-        return self.__array_ufunc__(ufunc, "__call__", *inputs)
-
-    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
-        out = self._ufunc(np.equal, self, other)
-        return super().__eq__(other) if out is NotImplemented else out
-
-    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
-        out = self._ufunc(np.not_equal, self, other)
-        return super().__ne__(other) if out is NotImplemented else out
-
-    def __lt__(self, other: Any) -> Any:
-        out = self._ufunc(np.less, self, other)
-        return super().__lt__(other) if out is NotImplemented else out
-
-    def __le__(self, other: Any) -> Any:
-        out = self._ufunc(np.less_equal, self, other)
-        return super().__le__(other) if out is NotImplemented else out
-
-    def __gt__(self, other: Any) -> Any:
-        out = self._ufunc(np.greater, self, other)
-        return super().__gt__(other) if out is NotImplemented else out
-
-    def __ge__(self, other: Any) -> Any:
-        out = self._ufunc(np.greater_equal, self, other)
-        return super().__ge__(other) if out is NotImplemented else out
-
     __hash__ = Var.__hash__
-
-    def __and__(self, other: Any) -> Any:
-        return self._ufunc(np.bitwise_and, self, other)
-
-    def __rand__(self, other: Any) -> Any:
-        return self._ufunc(np.bitwise_and, other, self)
-
-    def __or__(self, other: Any) -> Any:
-        return self._ufunc(np.bitwise_or, self, other)
-
-    def __ror__(self, other: Any) -> Any:
-        return self._ufunc(np.bitwise_or, other, self)
-
-    def __xor__(self, other: Any) -> Any:
-        return self._ufunc(np.bitwise_xor, self, other)
-
-    def __rxor__(self, other: Any) -> Any:
-        return self._ufunc(np.bitwise_xor, other, self)
-
-    def __invert__(self) -> Any:
-        return self._ufunc(np.invert, self)
 
     def __repr__(self) -> str:
         return f"Data({self.value!r})"
+
+
+def _operator(ufunc: Any, name: str, reflected: bool = False) -> Callable[..., Any]:
+    """The operator ``name`` of data: ``ufunc`` recorded on data and numbers alone; a
+    comparison with a differentiated value is a guard, as for any traced value."""
+    fallback = getattr(Var, name, None)
+
+    def method(self: Data, *other: Any) -> Any:
+        inputs = (*other, self) if reflected else (self, *other)
+        if _data_only(inputs):
+            return self.__array_ufunc__(ufunc, "__call__", *inputs)
+        return fallback(self, *other) if fallback is not None else NotImplemented
+
+    method.__name__ = name
+    return method
+
+
+for _name, _ufunc, _reflected in (
+    ("__eq__", np.equal, False), ("__ne__", np.not_equal, False), ("__lt__", np.less, False),
+    ("__le__", np.less_equal, False), ("__gt__", np.greater, False),
+    ("__ge__", np.greater_equal, False), ("__and__", np.bitwise_and, False),
+    ("__rand__", np.bitwise_and, True), ("__or__", np.bitwise_or, False),
+    ("__ror__", np.bitwise_or, True), ("__xor__", np.bitwise_xor, False),
+    ("__rxor__", np.bitwise_xor, True), ("__invert__", np.invert, False),
+):  # fmt: skip
+    setattr(Data, _name, _operator(_ufunc, _name, _reflected))
+del _name, _ufunc, _reflected
 
 
 def _tolist(value: Any) -> Any:

@@ -193,17 +193,11 @@ def _numeric(x: Any) -> bool:
     return isinstance(x, np.ndarray) and x.dtype.kind in "biufc"
 
 
-_DATA_OPS: dict[Any, Rule] = {}
-
-
 def _data_op(ufunc: Any) -> Rule:
     """A NumPy ufunc as an op with no derivative, for data alone (not in the registry:
     nothing differentiates it, and each recording computes it again)."""
-    rule = _DATA_OPS.get(ufunc)
-    if rule is None:
-        none = (None,) * ufunc.nin
-        rule = _DATA_OPS[ufunc] = Rule(ufunc.__name__, ufunc, none, none, kind="elementwise")
-    return rule
+    none = (None,) * ufunc.nin
+    return Rule(ufunc.__name__, ufunc, none, none, kind="elementwise")
 
 
 class DataTape(Tape):

@@ -19,7 +19,16 @@ import numpy as np
 
 from . import ops
 from ._namespace import asarray_like, dtype_kind, namespace
-from ._util import as_float, eye_like, is_complex, primal_of, shape_of, zeros_like_shape
+from ._util import (
+    as_float,
+    eye_like,
+    is_complex,
+    ones_like_shape,
+    primal_of,
+    reshaped,
+    shape_of,
+    zeros_like_shape,
+)
 from .core import Tracer, list_hint, new_level
 from .forward import Dual
 from .pytree import TreeDef, tree_flatten, tree_unflatten
@@ -547,7 +556,7 @@ def derivative(f: Callable[..., Any]) -> Callable[..., Any]:
                 f"{type(x).__name__}; use dd.jvp or dd.jacfwd for pytree inputs"
             )
         x = _input_leaf(x, "derivative", 0)
-        one = zeros_like_shape(shape_of(x), x) + 1.0 if shape_of(x) else 1.0
+        one = ones_like_shape(shape_of(x), x) if shape_of(x) else 1.0
         inputs = [([x], tree_flatten(x)[1])]
         td, _, tans, _ = _push(f, (x, *args), kwargs, (0,), inputs, [one], (), False, "derivative")
         return tree_unflatten(td, tans)
@@ -606,7 +615,7 @@ def _basis(leaves: list[Any], start: int, k: int) -> list[Any]:
         size = _size(x)
         # direction start + r is this leaf's element start + r - offset: a shifted identity
         t = eye_like(k, size, start - offset, x)
-        seeds.append(ops.reshape(t, (k, *shape_of(x))))
+        seeds.append(reshaped(t, (k, *shape_of(x))))
         offset += size
     return seeds
 
@@ -692,7 +701,7 @@ def _rows(
     """Rows ``start .. start+k`` of the Jacobian, ``(k, N)``: one reverse pass whose
     cotangents carry a leading batch axis of k output directions (the basis seeds), in
     the float dtype and namespace of the output value ``like``."""
-    seed = ops.reshape(eye_like(k, math.prod(oshape), start, like), (k, *oshape))
+    seed = reshaped(eye_like(k, math.prod(oshape), start, like), (k, *oshape))
     cts = backprop(tape.entries, {node: seed}, set(), False, batch=1)
     grads = [
         ops.reshape(cts[v._node], (k, -1))

@@ -286,6 +286,24 @@ def test_a_step_of_numpy_parameters_on_dask_data_computes_once() -> None:
         np.testing.assert_allclose(p.value, q.value, **CLOSE)
 
 
+def test_fit_on_dask_data_computes_once_per_batch() -> None:
+    """dd.nn.fit reads each batch's loss for its history: it computes loss and gradients
+    in one pass, and the history and weights are NumPy's."""
+    runs = []
+    for data in ((chunked(X), chunked(Y[:, None])), (X, Y[:, None])):
+        model = dd.nn.Linear(D, 1, rng=0)
+        opt = dd.optim.SGD(model.parameters(), lr=0.5)
+        seen = _Computations()
+        loss = dd.nn.binary_cross_entropy_with_logits
+        with dask.config.set(scheduler=seen):
+            history = dd.nn.fit(model, loss, opt, data, 2, batch_size=N // 2, shuffle=False)
+        runs.append((history["loss"], model.weight.value, len(seen.stacks)))
+    (lazy, w_lazy, computations), (eager, w_eager, _) = runs
+    assert computations == 4  # 2 epochs of 2 batches
+    np.testing.assert_allclose(lazy, eager, **CLOSE)
+    np.testing.assert_allclose(w_lazy, w_eager, **CLOSE)
+
+
 def test_the_workers_compute_the_gradient(client: Any) -> None:
     f, w, _, _ = problem("logistic")
     g = dd.grad(f)(chunked(w), chunked(X), chunked(Y))

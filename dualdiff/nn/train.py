@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from .._lazy import is_lazy, values_of
 from .._namespace import asarray_like, namespace
 from .._util import primal_of
 from ..data import as_rng, batches
@@ -126,13 +127,26 @@ def _train_epoch(
                 f"output, got {type(loss).__name__} of shape {np.shape(primal_of(loss))}"
             )
         loss.backward()
+        value = _with_grads(loss.value, optimizer.params)
         optimizer.step()
         n = xb.shape[0]
         count += n
-        sums["loss"] += float(loss.value) * n
+        sums["loss"] += float(value) * n
         for name, fn in metrics.items():
             sums[name] += float(fn(primal_of(pred), yb)) * n
     return {k: v / count for k, v in sums.items()}
+
+
+def _with_grads(value: Any, params: list[Var]) -> Any:
+    """The loss ``value``; a lazy (Dask) one is computed in one pass with the parameters'
+    gradients, which the step needs (one pass each would run the batch's graph twice)."""
+    if not is_lazy(value):
+        return value
+    params = [p for p in params if p.grad is not None]
+    value, *grads = values_of([value, *(p.grad for p in params)])
+    for p, g in zip(params, grads, strict=True):
+        p.grad = g
+    return value
 
 
 def evaluate(

@@ -19,6 +19,7 @@ Dask only when a dask array is met.
 from __future__ import annotations
 
 import functools
+import math
 import types
 from collections.abc import Callable
 from typing import Any
@@ -28,8 +29,22 @@ import numpy as np
 __all__ = ["dask_namespace"]
 
 
+def dask_namespace(arrays: Any = (), op: str | None = None) -> types.ModuleType:
+    """Dask's namespace (see :func:`_completed`), after checking that every dask array
+    among ``arrays`` has a known shape (``op`` names the op in the error)."""
+    for a in arrays:
+        if any(math.isnan(n) for n in a.shape):
+            where = f"dualdiff op '{op}'" if op else "dualdiff"
+            raise ValueError(
+                f"{where} got a dask array of unknown shape {a.shape} (its chunk sizes are "
+                "unknown, as after indexing with a lazy mask): call x.compute_chunk_sizes() "
+                "on it first"
+            )
+    return _completed()
+
+
 @functools.cache
-def dask_namespace() -> types.ModuleType:
+def _completed() -> types.ModuleType:
     """``array_api_compat.dask.array`` with ``take_along_axis``, ``add.at``, a chunk-free
     ``linalg`` and ``fft``, SciPy's ``special`` (named ``dask.array``, as array_api_compat
     names its own)."""

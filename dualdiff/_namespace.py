@@ -78,7 +78,7 @@ def _namespace_of(values: tuple[Any, ...], op: str | None) -> ModuleType:
     # Dask takes a NumPy array as a dask array of one chunk (every dask.array function does):
     # a NumPy constant, index or seed beside a dask array is not a second namespace
     if array_api_compat.is_dask_namespace(xp):
-        return dask_namespace()
+        return dask_namespace(others, op)
     if numpy_arrays:
         raise _mixed(op, "numpy", namespace_name(xp))
     return xp

@@ -304,6 +304,20 @@ def test_fit_on_dask_data_computes_once_per_batch() -> None:
     np.testing.assert_allclose(w_lazy, w_eager, **CLOSE)
 
 
+def test_unknown_chunk_sizes_are_named_until_computed() -> None:
+    """Rows picked by a lazy mask have unknown chunk sizes (shape (nan, D)): the op says so
+    and what to call; after x.compute_chunk_sizes() the gradient is lazy and right."""
+    rows = chunked(X)[chunked(X)[:, 0] > 0]
+    f = lambda w: dd.mean(dd.softplus(rows @ w))
+    with pytest.raises(ValueError, match=r"'matmul'.*unknown shape.*compute_chunk_sizes"):
+        dd.grad(f)(np.zeros(D))
+    rows.compute_chunk_sizes()
+    with nothing_computed():
+        g = dd.grad(f)(np.zeros(D))
+    picked = X[X[:, 0] > 0]  # the gradient at 0: X^T (1/2) / n over the picked rows
+    np.testing.assert_allclose(computed(g)[0], picked.mean(axis=0) / 2, **CLOSE)
+
+
 def test_the_workers_compute_the_gradient(client: Any) -> None:
     f, w, _, _ = problem("logistic")
     g = dd.grad(f)(chunked(w), chunked(X), chunked(Y))

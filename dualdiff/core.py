@@ -428,15 +428,26 @@ def _deriv_rules(deriv: Any, nargs: int) -> tuple[JvpRule | None, VjpRule | None
         return rule, rule
     if not callable(deriv):
         raise TypeError(f"a partial derivative must be callable, None, 1 or -1, got {deriv!r}")
-    # a traced partial multiplies from the left: an array of a namespace that does not defer
-    # to tracers (array_api_strict) cannot take it as its right operand
+    # a traced partial multiplies from the left beside an array of another namespace, which
+    # may refuse a tracer as its right operand (array_api_strict's do)
     if nargs == 1:
-        rule = lambda t, ans, x: d * t if isinstance(d := deriv(ans, x), Tracer) else t * d
+        rule = lambda t, ans, x: (
+            d * t if isinstance(d := deriv(ans, x), Tracer) and _foreign(t) else t * d
+        )
     elif nargs == 2:
-        rule = lambda t, ans, x, y: d * t if isinstance(d := deriv(ans, x, y), Tracer) else t * d
+        rule = lambda t, ans, x, y: (
+            d * t if isinstance(d := deriv(ans, x, y), Tracer) and _foreign(t) else t * d
+        )
     else:
-        rule = lambda t, ans, *args: d * t if isinstance(d := deriv(ans, *args), Tracer) else t * d
+        rule = lambda t, ans, *args: (
+            d * t if isinstance(d := deriv(ans, *args), Tracer) and _foreign(t) else t * d
+        )
     return rule, rule
+
+
+def _foreign(t: Any) -> bool:
+    """Whether ``t`` is an untraced array of a namespace other than NumPy's."""
+    return type(t) not in NUMPY_TYPES and not isinstance(t, (Boxed, np.ndarray))
 
 
 def elementwise(

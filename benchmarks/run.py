@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -257,6 +258,17 @@ def relative(records: list[dict]) -> list[str]:
     return rows
 
 
+def _matching(records: list[dict], workload: str, problem: str, prefixes: tuple) -> list[dict]:
+    """The dualdiff records of one problem whose variant starts with one of ``prefixes``."""
+    return [
+        r
+        for r in records
+        if (r["workload"], r["problem"], r["group"]) == (workload, problem, "dualdiff")
+        and r["variant"].startswith(prefixes)
+        and r["status"] == "ok"
+    ]
+
+
 def targets(records: list[dict]) -> str:
     """Each target with the best matching dualdiff figure of this run: met or not."""
     lines = [
@@ -264,13 +276,7 @@ def targets(records: list[dict]) -> str:
         "|---|---|---|---|---|---|",
     ]
     for workload, problem, prefixes, what, bound in TARGETS:
-        found = [
-            r
-            for r in records
-            if (r["workload"], r["problem"], r["group"]) == (workload, problem, "dualdiff")
-            and r["variant"].startswith(prefixes)
-            and r["status"] == "ok"
-        ]
+        found = _matching(records, workload, problem, prefixes)
         if not found:
             continue
         value = (
@@ -294,6 +300,44 @@ def targets(records: list[dict]) -> str:
             f"{measured} | {met} |"
         )
     return "\n".join(lines + relative(records))
+
+
+def figures(records: list[dict]) -> dict[str, tuple[float, float]]:
+    """Each target of one run as (bound, measured), both ratios: x the limit (an absolute
+    target as its ratio to the quiet limit), or x the reference variant (relative ones)."""
+    out = {}
+    for workload, problem, prefixes, what, bound in TARGETS:
+        found = [r for r in _matching(records, workload, problem, prefixes) if r.get("ratio")]
+        quiet = QUIET_LIMIT_US.get(workload) if what != "ratio" else None
+        if found:
+            key = f"{workload} {problem}: {' or '.join(prefixes)}, x limit"
+            out[key] = (bound / quiet if quiet else bound, min(r["ratio"] for r in found))
+    by = {(r["workload"], r["problem"], r["variant"]): r for r in records if r["status"] == "ok"}
+    for workload, problem, variant, reference, label, unit, bound in RELATIVE:
+        g, f = by.get((workload, problem, variant)), by.get((workload, problem, reference))
+        if f and g and f.get("ratio") and g.get("ratio"):
+            out[f"{workload} {problem}: {label}, x {unit}"] = (bound, g["ratio"] / f["ratio"])
+    return out
+
+
+def medians(runs: list[list[dict]]) -> str:
+    """The targets over several runs: each run's figure, their median, met by the median."""
+    each = [figures(records) for records in runs]
+    keys = list(dict.fromkeys(k for f in each for k in f))
+    lines = [
+        "| target | bound | "
+        + " | ".join(f"run {i + 1}" for i in range(len(runs)))
+        + " | median | met |",
+        "|---|---|" + "---|" * len(runs) + "---|---|",
+    ]
+    for key in keys:
+        bound = next(f[key][0] for f in each if key in f)
+        values = [f[key][1] for f in each if key in f]
+        middle = statistics.median(values)
+        cells = " | ".join(f"{f[key][1]:.2f}" if key in f else "-" for f in each)
+        met = "yes" if middle <= bound else "**no**"
+        lines.append(f"| {key} | <= {bound:.3g} | {cells} | {middle:.2f} | {met} |")
+    return "\n".join(lines)
 
 
 def machine() -> str:
@@ -333,7 +377,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--json", default=None, help="also write the records to this file")
     p.add_argument("--markdown", default=None, help="also write the tables to this file")
-    p.add_argument("--from-json", default=None, help="print the tables of an earlier --json run")
+    p.add_argument(
+        "--from-json",
+        nargs="+",
+        default=None,
+        help="print the tables of an earlier --json run; of several, the targets' medians",
+    )
     p.add_argument("--child", default=None, help=argparse.SUPPRESS)
     p.add_argument("--out", default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -363,9 +412,14 @@ def main(argv: list[str] | None = None) -> int:
             json.dump(records, f)
         return 0
     if args.from_json:
-        with open(args.from_json) as f:
-            records = with_ratios(json.load(f))
-        print(f"{table(records)}\n\nTargets:\n\n{targets(records)}")
+        runs = []
+        for path in args.from_json:
+            with open(path) as f:
+                runs.append(with_ratios(json.load(f)))
+        if len(runs) > 1:
+            print(medians(runs))
+        else:
+            print(f"{table(runs[0])}\n\nTargets:\n\n{targets(runs[0])}")
         return 0
     records = []
     for workload in [w for w in args.workloads.split(",") if w]:

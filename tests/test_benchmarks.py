@@ -12,7 +12,7 @@ import pytest
 from benchmarks import problems as P
 from benchmarks.cases import WORKLOADS, Sizes, Skip, hand_written
 from benchmarks.dd_cases import cases as dd_cases
-from benchmarks.run import table, targets, with_ratios
+from benchmarks.run import medians, table, targets, with_ratios
 
 TINY = Sizes(
     w1_layers=(2, 3, 1),
@@ -100,6 +100,24 @@ def test_ratios_and_targets_are_read_from_the_same_run():
     assert records[1]["ratio"] == pytest.approx(1.5)
     assert "| W5 | n=1000 | dd.hvp | <= 1.6 x limit | 1.50 x limit | yes |" in targets(records)
     assert "1.50" in table(records)
+
+
+def test_targets_of_several_runs_are_judged_by_their_median():
+    common = {"units": 1, "unit": "call", "chain": False, "other_cores": 0.0, "err": 0.0}
+
+    def run(hvp_s):
+        return with_ratios([
+            {"workload": "W5", "problem": "n=1000", "group": "hand-written", "variant": "NumPy",
+             "status": "ok", "median_s": 1e-3, "limit": True, **common},
+            {"workload": "W5", "problem": "n=1000", "group": "dualdiff", "variant": "dd.hvp",
+             "status": "ok", "median_s": hvp_s, "limit": False, **common},
+        ])  # fmt: skip
+
+    text = medians([run(1.5e-3), run(2.0e-3), run(1.2e-3)])  # 1.5, 2.0, 1.2: median 1.5
+    assert "| 1.50 | 2.00 | 1.20 | 1.50 | yes |" in text
+    assert "| 1.70 | 2.00 | 1.80 | 1.80 | **no** |" in medians(
+        [run(1.7e-3), run(2.0e-3), run(1.8e-3)]
+    )
 
 
 def test_gpu_benchmark_variants_match_the_reference_on_numpy():

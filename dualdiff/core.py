@@ -343,36 +343,25 @@ def defop(
     ``api`` as in :class:`Rule`; by default the op's own name."""
     _check_name(name, replace)
     api = name if api is ... else api
-    if isinstance(jvp, PerInput) and isinstance(vjp, PerInput):
-        rule = Rule(
-            name,
-            primal,
-            jvp,  # type: ignore[arg-type]
-            vjp,  # type: ignore[arg-type]
-            kind=kind,
-            doc=doc,
-            variadic=True,
-            joint_jvp=joint_jvp,
-            vjp_batched=vjp_batched,
-            api=api,
-        )
-        REGISTRY[name] = rule
-        return make_op(rule)
-    jvps, vjps = _as_rules(jvp, "jvp", name), _as_rules(vjp, "vjp", name)
-    if len(jvps) != len(vjps):
-        raise ValueError(
-            f"op '{name}' has {len(jvps)} JVP rule(s) but {len(vjps)} VJP rule(s); "
-            "give one of each per positional input (None for no derivative)"
-        )
+    variadic = isinstance(jvp, PerInput) and isinstance(vjp, PerInput)
+    if not variadic:
+        jvp, vjp = _as_rules(jvp, "jvp", name), _as_rules(vjp, "vjp", name)
+        if len(jvp) != len(vjp):
+            raise ValueError(
+                f"op '{name}' has {len(jvp)} JVP rule(s) but {len(vjp)} VJP rule(s); "
+                "give one of each per positional input (None for no derivative)"
+            )
     rule = Rule(
         name,
         primal,
-        jvps,
-        vjps,
+        jvp,
+        vjp,
         kind=kind,
         derivs=derivs,
         batched=batched,
         doc=doc,
+        variadic=variadic,
+        joint_jvp=joint_jvp,
         vjp_batched=vjp_batched,
         api=api,
     )

@@ -252,14 +252,15 @@ def signature(
         for x in flat:
             if isinstance(x, Tracer):
                 return None
-            if i in nums:
+            differentiated = i in nums
+            if differentiated:
                 x = as_float(x)
-                leaves.append(x)
-            elif is_input(x):
+            k = leaf_key(x, differentiated)
+            if k[0] in _INPUT_KINDS:
                 leaves.append(x)
             else:  # an array here is compared by value on replay: a copy the caller keeps
                 statics.append(np.array(x) if isinstance(x, np.ndarray) else x)
-            keys.append(leaf_key(x, i in nums))
+            keys.append(k)
         key.append((td, tuple(keys)))
     return tuple(key), leaves, statics
 
@@ -392,10 +393,10 @@ def find_param_slots(tape: Tape, steps: list[Any]) -> set[int]:
     Returns the ids of the values found."""
     nodes: dict[int, int] = {}  # id of a value -> the first node that holds it
     for node, _, value in tape.leaves:
-        if _is_index(value):
+        if is_data(value):
             nodes.setdefault(id(value), node)
     for entry in tape.entries:
-        if _is_index(entry[5]):
+        if is_data(entry[5]):
             nodes.setdefault(id(entry[5]), entry[1])
     taken: set[int] = set()
     if not nodes:
@@ -407,10 +408,6 @@ def find_param_slots(tape: Tape, steps: list[Any]) -> set[int]:
         if found:
             step.param_slots, step.into = tuple(found), None
     return taken
-
-
-def _is_index(x: Any) -> bool:
-    return isinstance(x, np.ndarray) and x.dtype.kind in "biu"
 
 
 def _find(
@@ -460,6 +457,9 @@ def call_site() -> tuple[str, int, str] | None:
 
 
 # --- why a call records ----------------------------------------------------------------------
+
+
+_INPUT_KINDS = ("input", "data")  # the kinds of leaf_key that are inputs of the recording
 
 
 def leaf_key(x: Any, differentiated: bool) -> tuple[Any, ...]:

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..core import bind
 from ..pytree import tree_unflatten
-from ..recording import is_data, is_float, params_of
+from ..recording import is_input, params_of
 from ..reverse import backprop, ones_like, plain, zeros_like
 from .arrays import Placeholder, real, rebound
 from .lines import NotExpressible, Var, same_value
@@ -99,7 +99,7 @@ def _inputs(
         found: list[tuple[Any, str]] = []
         _walk(tr, arg, name, checks, found)
         for x, expr in found:
-            if i in call.nums or _is_input(x):
+            if i in call.nums or is_input(x):
                 node, leaf = next(inputs)
                 checks.append(_leaf_check(tr, leaf, expr))
                 env[node] = wrap(tr.input(leaf, f"v{node + 1}", expr))
@@ -107,12 +107,6 @@ def _inputs(
                 checks.append(_static_check(tr, next(statics), expr))
         described.append(f"{name}: {_shape_text(arg)}")
     return checks, described, env
-
-
-def _is_input(x: Any) -> bool:
-    """A leaf of an argument that is not differentiated that is an input all the same (a
-    float, or a data array: integer labels, a mask, an index array)."""
-    return is_float(x) or is_data(x)
 
 
 def _walk(tr: Trace, x: Any, expr: str, checks: list[list[Any]], found: list[Any]) -> None:
